@@ -1,0 +1,73 @@
+"""Authentication of API clients: the client's token plus a reference to one of its users.
+
+Authorization: ApiClient <token>
+X-OASST-User: <the client's id for the user>
+X-OASST-User-Name: <display name>            (optional)
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from accounts.models import ApiClient, User
+from accounts.services.api_clients import get_or_create_client_user, hash_token
+
+KEYWORD = "ApiClient"
+USER_HEADER = "HTTP_X_OASST_USER"
+USER_NAME_HEADER = "HTTP_X_OASST_USER_NAME"
+MAX_EXTERNAL_ID_LENGTH = 256
+
+
+class ApiClientAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[User, ApiClient] | None:
+        auth = get_authorization_header(request).split()
+        if not auth or auth[0].decode(errors="replace") != KEYWORD:
+            return None
+        malformed = exceptions.AuthenticationFailed(_("Malformed ApiClient header."), code="malformed_credentials")
+        if len(auth) != 2:
+            raise malformed
+        try:
+            token = auth[1].decode()
+        except UnicodeDecodeError as exc:
+            raise malformed from exc
+        client = ApiClient.objects.filter(token_hash=hash_token(token)).first()
+        if client is None:
+            raise exceptions.AuthenticationFailed(_("Unknown API client token."))
+        if not client.enabled:
+            raise exceptions.AuthenticationFailed(_("This API client is disabled."), code="client_disabled")
+        external_id = request.META.get(USER_HEADER, "").strip()
+        if not external_id or len(external_id) > MAX_EXTERNAL_ID_LENGTH:
+            raise exceptions.AuthenticationFailed(
+                _("Send the user's reference (1 to 256 characters) in the X-OASST-User header."),
+                code="missing_user_reference",
+            )
+        display_name = request.META.get(USER_NAME_HEADER, "").strip()
+        return get_or_create_client_user(client=client, external_id=external_id, display_name=display_name), client
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the client token and the user reference (both required)."""
+
+    target_class = ApiClientAuthentication
+    name = ["apiClientToken", "apiClientUser"]
+
+    def get_security_definition(self, auto_schema) -> list[dict]:
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "ApiClient <token>",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-OASST-User",
+                "description": "The client's own id for the user; X-OASST-User-Name may give a display name.",
+            },
+        ]

@@ -1,0 +1,104 @@
+"""Users, API clients and per-user statistics."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VOLUNTEER = "volunteer", _("Volunteer")
+    MODERATOR = "moderator", _("Moderator")
+    ADMIN = "admin", _("Admin")
+
+
+class ApiClient(models.Model):
+    """A bot or another front end that hands tasks to its own users through the REST API."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    # SHA-256 of the token; the token itself is shown once, when the client is created.
+    token_hash = models.CharField(max_length=64, unique=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # BCP-47 tags of the languages the user writes in, e.g. ["en", "pt-BR"].
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VOLUNTEER)
+    # False = banned: no login, no tasks.
+    enabled = models.BooleanField(_("enabled"), default=True)
+    notes = models.TextField(_("moderator notes"), blank=True)
+    show_on_leaderboard = models.BooleanField(_("show on leaderboard"), default=True)
+    tos_accepted_at = models.DateTimeField(_("terms of service accepted"), null=True, blank=True)
+    # Users created by an import for an unknown user id; they cannot log in.
+    is_placeholder = models.BooleanField(default=False)
+    # Users of an API client are identified by the client's own reference for them.
+    api_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    external_id = models.CharField(max_length=256, blank=True)
+    # Streak (SPEC 6): consecutive active days, reset after 36 h without activity.
+    streak_days = models.PositiveIntegerField(default=0)
+    streak_started_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "external_id"],
+                condition=models.Q(api_client__isnull=False),
+                name="unique_external_id_per_api_client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN) or self.is_superuser
+
+
+class TimeFrame(models.TextChoices):
+    DAY = "day", _("Last 24 hours")
+    WEEK = "week", _("Last 7 days")
+    MONTH = "month", _("Last 30 days")
+    TOTAL = "total", _("All time")
+
+
+class UserStats(models.Model):
+    """Leaderboard counters per user and time frame (SPEC 6), refreshed by a periodic job."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="stats")
+    time_frame = models.CharField(max_length=8, choices=TimeFrame.choices)
+    leader_score = models.IntegerField(default=0)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    prompts = models.IntegerField(default=0)
+    replies_assistant = models.IntegerField(default=0)
+    replies_prompter = models.IntegerField(default=0)
+    labels_simple = models.IntegerField(default=0)
+    labels_full = models.IntegerField(default=0)
+    rankings_total = models.IntegerField(default=0)
+    rankings_good = models.IntegerField(default=0)
+    accepted_prompts = models.IntegerField(default=0)
+    accepted_replies_assistant = models.IntegerField(default=0)
+    accepted_replies_prompter = models.IntegerField(default=0)
+    reply_ranked_1 = models.IntegerField(default=0)
+    reply_ranked_2 = models.IntegerField(default=0)
+    reply_ranked_3 = models.IntegerField(default=0)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = _("user stats")
+        constraints = [models.UniqueConstraint(fields=["user", "time_frame"], name="unique_stats_per_time_frame")]
+        indexes = [models.Index(fields=["time_frame", "-leader_score"], name="stats_leaderboard_idx")]

@@ -1,0 +1,51 @@
+"""API clients: bots and other front ends that hand tasks to their own users (SPEC 1)."""
+
+import hashlib
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import ApiClient, User
+from annotation.errors import Conflict, InvalidInput
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_client(*, name: str) -> tuple[ApiClient, str]:
+    """Create a client and return it with its token; only the token's hash is stored."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("An API client needs a name."))
+    if ApiClient.objects.filter(name=name).exists():
+        raise Conflict(_("An API client with this name already exists."))
+    token = secrets.token_urlsafe(32)
+    return ApiClient.objects.create(name=name, token_hash=hash_token(token)), token
+
+
+def get_or_create_client_user(*, client: ApiClient, external_id: str, display_name: str = "") -> User:
+    """The client's user known by ``external_id``, created on first sight."""
+    user = User.objects.filter(api_client=client, external_id=external_id).first()
+    if user is None:
+        # Stable and unique: the same client user always gets the same username.
+        digest = hashlib.sha256(f"{client.pk}:{external_id}".encode()).hexdigest()[:24]
+        user = User(
+            username=f"api.{digest}",
+            api_client=client,
+            external_id=external_id,
+            display_name=display_name[:150],
+        )
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            # Another request created the same user at the same moment.
+            user = User.objects.get(api_client=client, external_id=external_id)
+    if display_name and user.display_name != display_name[:150]:
+        user.display_name = display_name[:150]
+        user.save(update_fields=["display_name"])
+    return user

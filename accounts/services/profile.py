@@ -1,0 +1,67 @@
+"""Changes a user makes to their own account."""
+
+import uuid
+from datetime import datetime
+
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from accounts.languages import LANGUAGE_NAMES
+from accounts.models import User, UserStats
+from annotation.errors import InvalidInput
+from annotation.models import Draft
+
+
+def update_profile(*, user: User, display_name: str, languages: list[str], show_on_leaderboard: bool) -> User:
+    unknown = [code for code in languages if code not in LANGUAGE_NAMES]
+    if unknown:
+        raise InvalidInput(_("Unknown language: %(codes)s") % {"codes": ", ".join(unknown)})
+    user.display_name = display_name.strip()
+    # Keep the order of the curated list, without duplicates.
+    user.languages = [code for code in LANGUAGE_NAMES if code in set(languages)]
+    user.show_on_leaderboard = show_on_leaderboard
+    user.save(update_fields=["display_name", "languages", "show_on_leaderboard"])
+    return user
+
+
+def accept_terms(*, user: User, now: datetime | None = None) -> User:
+    if user.tos_accepted_at is None:
+        user.tos_accepted_at = now or timezone.now()
+        user.save(update_fields=["tos_accepted_at"])
+    return user
+
+
+def regenerate_api_token(*, user: User) -> Token:
+    """A new personal API token; the old one stops working."""
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+@transaction.atomic
+def delete_account(*, user: User) -> User:
+    """Remove the personal data of an account and disable it; the messages it wrote stay.
+
+    The user row is kept (anonymised) so that messages, reviews and rankings keep a stable author.
+    """
+    user.username = f"deleted-{uuid.uuid4().hex[:16]}"
+    user.email = ""
+    user.display_name = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.languages = []
+    user.show_on_leaderboard = False
+    user.enabled = False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()
+    Token.objects.filter(user=user).delete()
+    UserStats.objects.filter(user=user).delete()
+    Draft.objects.filter(user=user).delete()
+    return user

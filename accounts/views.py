@@ -1,0 +1,124 @@
+"""Pages of the accounts app: landing and dashboard, terms, profile, leaderboard, personal stats."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from accounts import selectors
+from accounts.decorators import volunteer_required
+from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
+from accounts.models import TimeFrame
+from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
+
+TASK_CHOOSER_TEMPLATE = "annotation/partials/task_chooser.html"
+DEFAULT_LEADERBOARD_FRAME = TimeFrame.WEEK
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _time_frame(request: HttpRequest, default: str) -> str:
+    frame = request.GET.get("frame", default)
+    return frame if frame in TimeFrame.values else default
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The landing page for visitors, the volunteer's dashboard once logged in."""
+    if not request.user.is_authenticated:
+        return render(request, "accounts/landing.html")
+    return _volunteer_dashboard(request)
+
+
+@volunteer_required
+def _volunteer_dashboard(request: HttpRequest) -> HttpResponse:
+    context = {
+        "stats": selectors.personal_stats(user=request.user),
+        "task_chooser": TASK_CHOOSER_TEMPLATE if _template_exists(TASK_CHOOSER_TEMPLATE) else None,
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+def terms(request: HttpRequest) -> HttpResponse:
+    """The terms of service; a logged-in user who has not accepted them yet can do so here."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = TermsForm(request.POST or None)
+    if request.method == "POST" and request.user.is_authenticated and form.is_valid():
+        accept_terms(user=request.user)
+        messages.success(request, _("Thank you! You can now start with your first task."))
+        return redirect(next_url or "dashboard")
+    return render(request, "accounts/terms.html", {"form": form, "next": next_url})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "display_name": user.display_name,
+            "languages": user.languages,
+            "show_on_leaderboard": user.show_on_leaderboard,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        update_profile(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("profile")
+    token = Token.objects.filter(user=user).first()
+    return render(request, "accounts/profile.html", {"form": form, "token": token})
+
+
+@login_required
+@require_POST
+def api_token(request: HttpRequest) -> HttpResponse:
+    regenerate_api_token(user=request.user)
+    messages.success(request, _("A new API token has been created; the old one no longer works."))
+    return redirect("profile")
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        delete_account(user=request.user)
+        logout(request)
+        messages.success(request, _("Your account has been deleted. Thank you for your contributions."))
+        return redirect("dashboard")
+    return render(request, "accounts/account_delete.html", {"form": form})
+
+
+@login_required
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    frame = _time_frame(request, DEFAULT_LEADERBOARD_FRAME)
+    context = {
+        "time_frame": frame,
+        "time_frames": TimeFrame.choices,
+        "rows": selectors.leaderboard(time_frame=frame),
+        "own": selectors.user_stats(user=request.user)[frame],
+    }
+    template = "accounts/partials/leaderboard_panel.html" if request.htmx else "accounts/leaderboard.html"
+    return render(request, template, context)
+
+
+@login_required
+def my_stats(request: HttpRequest) -> HttpResponse:
+    frame = _time_frame(request, TimeFrame.TOTAL)
+    stats = selectors.personal_stats(user=request.user)
+    context = {"time_frame": frame, "time_frames": TimeFrame.choices, "stats": stats, "score": stats.frames[frame]}
+    template = "accounts/partials/stats_panel.html" if request.htmx else "accounts/stats.html"
+    return render(request, template, context)

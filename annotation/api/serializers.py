@@ -1,0 +1,268 @@
+"""Request and response bodies of the REST API (documented in the OpenAPI schema)."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import TimeFrame, UserStats
+from annotation.models import Message, Ranking, Report, Review, Task, TaskType
+from annotation.services.submissions import LANG_TAG
+
+RANDOM = "random"
+
+
+class LangField(serializers.RegexField):
+    """A BCP-47 tag as used in the datasets: en, pt-BR, zh-Hant."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": _("Not a language tag such as en or pt-BR.")})
+        super().__init__(LANG_TAG, max_length=32, **kwargs)
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    tree_id = serializers.UUIDField(read_only=True)
+    parent_id = serializers.UUIDField(read_only=True, allow_null=True)
+    is_own = serializers.SerializerMethodField()
+    user_emojis = serializers.SerializerMethodField(help_text="The emojis the current user set on this message.")
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "tree_id",
+            "parent_id",
+            "role",
+            "lang",
+            "text",
+            "depth",
+            "created_at",
+            "edited_at",
+            "review_count",
+            "review_result",
+            "rank",
+            "deleted",
+            "synthetic",
+            "model_name",
+            "emojis",
+            "is_own",
+            "user_emojis",
+        ]
+        read_only_fields = fields
+
+    def get_is_own(self, message: Message) -> bool:
+        request = self.context.get("request")
+        return request is not None and message.author_id == request.user.pk
+
+    def get_user_emojis(self, message: Message) -> list[str]:
+        # Set by the shared selectors that read messages for a viewer.
+        return sorted(getattr(message, "my_reactions", ()))
+
+
+class MessageNodeSerializer(MessageSerializer):
+    children = serializers.SerializerMethodField()
+
+    class Meta(MessageSerializer.Meta):
+        fields = [*MessageSerializer.Meta.fields, "children"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_children(self, message: Message) -> list[dict]:
+        return MessageNodeSerializer(message.replies, many=True, context=self.context).data
+
+
+class MessageEditSerializer(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+
+
+class EmojiSerializer(serializers.Serializer):
+    emoji = serializers.CharField(max_length=32)
+    on = serializers.BooleanField(default=True, help_text="true sets the reaction, false removes it.")
+
+
+class EmojiCountsSerializer(serializers.Serializer):
+    emojis = serializers.DictField(child=serializers.IntegerField(), help_text="Count per emoji code.")
+    user_emojis = serializers.ListField(child=serializers.CharField())
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    report_type = serializers.ChoiceField(choices=Report.ReportType.choices, default=Report.ReportType.OTHER)
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    labels = serializers.DictField(
+        child=serializers.FloatField(min_value=0, max_value=1),
+        default=dict,
+        help_text='Label name -> value in [0, 1], e.g. {"pii": 1, "toxicity": 0.75}.',
+    )
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    message_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "message_id", "report_type", "reason", "labels", "created_at"]
+        read_only_fields = fields
+
+
+# --- Tasks ----------------------------------------------------------------------------------
+
+
+class TaskRequestSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=[RANDOM, *TaskType.values], default=RANDOM, help_text="A task type, or random (weighted draw)."
+    )
+    lang = LangField(required=False, help_text="Defaults to the user's first language, else en.")
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    lang = LangField(required=False)
+
+
+class SkipSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, default="")
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """A task with everything needed to show it; ``thread`` and ``replies`` come in the context."""
+
+    tree_id = serializers.UUIDField(read_only=True, allow_null=True)
+    parent_message_id = serializers.UUIDField(read_only=True, allow_null=True)
+    message_id = serializers.UUIDField(read_only=True, allow_null=True)
+    thread = serializers.SerializerMethodField(help_text="Root to the message replied to, reviewed or ranked under.")
+    replies = serializers.SerializerMethodField(help_text="Ranking tasks: the replies to rank, in the order shown.")
+    full_labels = serializers.SerializerMethodField()
+    label_names = serializers.SerializerMethodField(help_text="Review tasks: the labels to fill in.")
+    hint = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "type",
+            "state",
+            "lang",
+            "tree_id",
+            "parent_message_id",
+            "message_id",
+            "created_at",
+            "acknowledged_at",
+            "expires_at",
+            "closed_at",
+            "thread",
+            "replies",
+            "full_labels",
+            "label_names",
+            "hint",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_thread(self, task: Task) -> list[dict]:
+        return MessageSerializer(self.context["thread"], many=True, context=self.context).data
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_replies(self, task: Task) -> list[dict]:
+        return MessageSerializer(self.context["replies"], many=True, context=self.context).data
+
+    def get_full_labels(self, task: Task) -> bool | None:
+        return task.payload.get("full_labels")
+
+    def get_label_names(self, task: Task) -> list[str]:
+        return task.payload.get("label_names", [])
+
+    def get_hint(self, task: Task) -> str | None:
+        return task.payload.get("hint")
+
+
+class TextSubmissionSerializer(serializers.Serializer):
+    """initial_prompt, prompter_reply, assistant_reply."""
+
+    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+    lang = LangField(required=False, help_text="initial_prompt only; defaults to the task's language.")
+
+
+class ReviewSubmissionSerializer(serializers.Serializer):
+    """label_initial_prompt, label_prompter_reply, label_assistant_reply."""
+
+    values = serializers.DictField(
+        child=serializers.FloatField(min_value=0, max_value=1),
+        help_text="Label name -> value in [0, 1]; 5-point scales as 0, .25, .5, .75, 1; yes/no and flags 0/1.",
+    )
+    comment = serializers.CharField(max_length=5000, allow_blank=True, default="")
+
+
+class RankingSubmissionSerializer(serializers.Serializer):
+    """rank_assistant_replies, rank_prompter_replies."""
+
+    ranking = serializers.ListField(
+        child=serializers.UUIDField(format="hex_verbose"),
+        required=False,
+        allow_null=True,
+        max_length=100,
+        help_text="The reply ids best first: a permutation of the task's replies.",
+    )
+    not_rankable = serializers.BooleanField(default=False, help_text="None of the replies is acceptable.")
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("ranking") and not attrs["not_rankable"]:
+            raise serializers.ValidationError({"ranking": [_("Give a ranking, or set not_rankable.")]})
+        return attrs
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    message_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "message_id", "values", "full", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class RankingSerializer(serializers.ModelSerializer):
+    parent_id = serializers.UUIDField(read_only=True)
+    ranking = serializers.SerializerMethodField(help_text="Message ids, best first.")
+
+    class Meta:
+        model = Ranking
+        fields = ["id", "parent_id", "ranking", "not_rankable", "created_at"]
+        read_only_fields = fields
+
+    def get_ranking(self, ranking: Ranking) -> list[str]:
+        return [ranking.ranked_message_ids[i] for i in ranking.ranking]
+
+
+class SubmissionResultSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    message = MessageSerializer(allow_null=True, help_text="Text tasks: the new message.")
+    review = ReviewSerializer(allow_null=True, help_text="Review tasks: the review.")
+    ranking = RankingSerializer(allow_null=True, help_text="Ranking tasks: the ranking.")
+
+
+# --- The current user -----------------------------------------------------------------------
+
+
+class UserStatsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserStats
+        exclude = ["id", "user", "time_frame"]
+        read_only_fields = [f.name for f in UserStats._meta.fields]
+
+
+class MyStatsSerializer(serializers.Serializer):
+    streak_days = serializers.IntegerField()
+    frames = serializers.DictField(
+        child=UserStatsSerializer(allow_null=True),
+        help_text=f"Per time frame ({', '.join(TimeFrame.values)}): the user's counters, or null.",
+    )
+
+
+class HealthSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error_code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.JSONField(required=False)

@@ -1,0 +1,26 @@
+from django.urls import path, re_path
+
+from annotation.api import views
+from annotation.api.exceptions import not_found
+
+app_name = "api"
+
+urlpatterns = [
+    path("health/", views.HealthView.as_view(), name="health"),
+    path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path("tasks/availability/", views.TaskAvailabilityView.as_view(), name="task-availability"),
+    path("tasks/<uuid:task_id>/", views.TaskDetailView.as_view(), name="task"),
+    path("tasks/<uuid:task_id>/ack/", views.TaskAckView.as_view(), name="task-ack"),
+    path("tasks/<uuid:task_id>/renew/", views.TaskRenewView.as_view(), name="task-renew"),
+    path("tasks/<uuid:task_id>/skip/", views.TaskSkipView.as_view(), name="task-skip"),
+    path("tasks/<uuid:task_id>/submit/", views.TaskSubmitView.as_view(), name="task-submit"),
+    path("messages/<uuid:message_id>/", views.MessageView.as_view(), name="message"),
+    path("messages/<uuid:message_id>/thread/", views.MessageThreadView.as_view(), name="message-thread"),
+    path("messages/<uuid:message_id>/tree/", views.MessageTreeView.as_view(), name="message-tree"),
+    path("messages/<uuid:message_id>/children/", views.MessageChildrenView.as_view(), name="message-children"),
+    path("messages/<uuid:message_id>/emojis/", views.MessageEmojiView.as_view(), name="message-emojis"),
+    path("messages/<uuid:message_id>/reports/", views.MessageReportView.as_view(), name="message-reports"),
+    path("me/stats/", views.MyStatsView.as_view(), name="my-stats"),
+    # Anything else under /api/v1/ answers with a JSON 404 too.
+    re_path(r"^.*$", not_found),
+]

@@ -1,0 +1,126 @@
+"""Domain errors: each has a stable code, an HTTP status and a message a person can read.
+
+Services raise them; the API turns them into ``{"error_code": ..., "message": ...}`` and the
+pages into form errors. Add a subclass rather than raising a bare DomainError.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "error"
+    http_status = 400
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message: str | None = None, **details: object) -> None:
+        self.message = str(message or self.default_message)
+        self.details = details
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+    default_message = _("Not found.")
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    http_status = 403
+    default_message = _("You may not do this.")
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    http_status = 400
+    default_message = _("The input is not valid.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+    default_message = _("This conflicts with the current state.")
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    http_status = 429
+    default_message = _("Too many requests; please wait a little.")
+
+
+# Task hand-out and submissions (SPEC 3).
+class UserDisabled(PermissionDenied):
+    code = "user_disabled"
+    default_message = _("Your account is disabled.")
+
+
+class NoTaskAvailable(DomainError):
+    code = "no_task_available"
+    http_status = 404
+    default_message = _("There is no task of this kind available right now.")
+
+
+class TooManyPendingTasks(Conflict):
+    code = "too_many_pending_tasks"
+    default_message = _("You already have too many open tasks; finish or skip one first.")
+
+
+class InvalidTaskType(InvalidInput):
+    code = "invalid_task_type"
+    default_message = _("Unknown task type.")
+
+
+class NotTaskOwner(PermissionDenied):
+    code = "not_task_owner"
+    default_message = _("This task belongs to someone else.")
+
+
+class TaskClosed(Conflict):
+    code = "task_closed"
+    default_message = _("This task is already closed.")
+
+
+class TaskExpired(Conflict):
+    code = "task_expired"
+    http_status = 410
+    default_message = _("This task has expired and its place was given to someone else.")
+
+
+class WrongTaskKind(InvalidInput):
+    code = "wrong_task_kind"
+    default_message = _("This submission does not fit this kind of task.")
+
+
+class TreeNotOpen(Conflict):
+    code = "tree_not_open"
+    default_message = _("This conversation no longer accepts this contribution.")
+
+
+class TextBlank(InvalidInput):
+    code = "text_blank"
+    default_message = _("The text may not be empty.")
+
+
+class TextTooLong(InvalidInput):
+    code = "text_too_long"
+    default_message = _("The text is too long.")
+
+
+class DuplicateText(InvalidInput):
+    code = "duplicate_text"
+    default_message = _("You sent the same text a moment ago.")
+
+
+class AlreadyReplied(Conflict):
+    code = "already_replied"
+    default_message = _("You already replied to this message.")
+
+
+class InvalidLabels(InvalidInput):
+    code = "invalid_labels"
+    default_message = _("The label values are not valid.")
+
+
+class InvalidRanking(InvalidInput):
+    code = "invalid_ranking"
+    default_message = _("The ranking must order exactly the replies shown.")

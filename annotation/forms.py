@@ -1,0 +1,183 @@
+"""Forms of the task pages and the conversation viewer. They check shape; the services check the rules."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from annotation.labels import LABELS_BY_NAME, MANDATORY_LABEL_NAMES
+from annotation.models import Report
+
+SCALE_VALUES = ("0", "0.25", "0.5", "0.75", "1")
+
+# What each label means, and the two ends of a 5-point scale.
+LABEL_HELP = {
+    "spam": _("Spam, trolling, or not a serious attempt at the task."),
+    "fails_task": _("The reply does not do what was asked, or ignores the instructions."),
+    "lang_mismatch": _("Not written in the language of the task."),
+    "pii": _("Contains personal data: names, addresses, phone numbers, e-mail addresses..."),
+    "not_appropriate": _("Inappropriate for a customer-facing assistant."),
+    "hate_speech": _("Abusive or threatening towards a group of people."),
+    "sexual_content": _("Contains sexual content."),
+    "moral_judgement": _("Expresses moral judgement."),
+    "political_content": _("Expresses political views."),
+    "quality": _("How good is the text overall?"),
+    "toxicity": _("Is the text rude, abusive or disrespectful?"),
+    "humor": _("Is the text meant to be funny?"),
+    "helpfulness": _("Does the reply help the user with what they asked?"),
+    "creativity": _("Is the text original and unexpected?"),
+    "violence": _("Does the text encourage or describe violence?"),
+}
+SCALE_ENDS = {
+    "quality": (_("Low quality"), _("High quality")),
+    "toxicity": (_("Polite"), _("Rude")),
+    "humor": (_("Serious"), _("Funny")),
+    "helpfulness": (_("Unhelpful"), _("Helpful")),
+    "creativity": (_("Ordinary"), _("Creative")),
+    "violence": (_("Harmless"), _("Violent")),
+}
+# Required besides the mandatory labels: a review without them says too little.
+REQUIRED_LABEL_NAMES = (*MANDATORY_LABEL_NAMES, "fails_task", "quality")
+
+SKIP_REASONS = (
+    ("not_interested", _("Not interested in this one")),
+    ("dont_know", _("I don't know enough about the subject")),
+    ("inappropriate", _("The content is inappropriate")),
+    ("unclear", _("The task is unclear")),
+    ("other", _("Other")),
+)
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Your text"), strip=False, widget=forms.Textarea)
+    lang = forms.CharField(required=False, max_length=32)
+
+    def clean_text(self) -> str:
+        text = _normalise_newlines(self.cleaned_data["text"])
+        if not text.strip():
+            raise forms.ValidationError(_("Please write something first."), code="blank")
+        limit = settings.TREE_MANAGER.max_text_length
+        if len(text.strip()) > limit:
+            raise forms.ValidationError(
+                _("The text is %(length)d characters long; at most %(limit)d are allowed."),
+                code="too_long",
+                params={"length": len(text.strip()), "limit": limit},
+            )
+        return text
+
+
+class ReviewForm(forms.Form):
+    """One field per label of the task, named after the label."""
+
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea)
+
+    def __init__(self, *args, label_names: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_names = [name for name in label_names if name in LABELS_BY_NAME]
+        for name in self.label_names:
+            label = LABELS_BY_NAME[name]
+            required = name in REQUIRED_LABEL_NAMES
+            if label.widget == "flag":
+                field = forms.BooleanField(label=label.title, required=False)
+            elif label.widget == "yes_no":
+                field = forms.TypedChoiceField(
+                    label=label.title,
+                    choices=[("1", _("Yes")), ("0", _("No"))],
+                    coerce=float,
+                    required=required,
+                    empty_value=None,
+                    widget=forms.RadioSelect,
+                )
+            else:
+                field = forms.TypedChoiceField(
+                    label=label.title,
+                    choices=[(value, str(position)) for position, value in enumerate(SCALE_VALUES, start=1)],
+                    coerce=float,
+                    required=required,
+                    empty_value=None,
+                    widget=forms.RadioSelect,
+                )
+            field.help_text = LABEL_HELP.get(name, "")
+            self.fields[name] = field
+
+    def labels(self) -> list[dict]:
+        """The label fields with what the template needs to draw them."""
+        rows = []
+        for name in self.label_names:
+            label = LABELS_BY_NAME[name]
+            low, high = SCALE_ENDS.get(name, ("", ""))
+            field = self[name]
+            value = field.value()
+            checked = str(value) if value not in (None, "", False) else ""
+            # Drawn by hand in the template: Django's widget templates cost more than the rest of the page.
+            choices = [
+                {"value": choice, "label": text, "checked": choice == checked}
+                for choice, text in getattr(field.field, "choices", [])
+            ]
+            rows.append(
+                {
+                    "name": name,
+                    "widget": label.widget,
+                    "title": field.label,
+                    "help": field.help_text,
+                    "required": field.field.required,
+                    "errors": field.errors,
+                    "checked": bool(checked),
+                    "choices": choices,
+                    "low": low,
+                    "high": high,
+                }
+            )
+        return rows
+
+    def values(self) -> dict[str, float]:
+        values = {}
+        for name in self.label_names:
+            value = self.cleaned_data.get(name)
+            if LABELS_BY_NAME[name].widget == "flag":
+                values[name] = 1.0 if value else 0.0
+            elif value is not None:
+                values[name] = value
+        return values
+
+
+class RankingForm(forms.Form):
+    ranking = forms.MultipleChoiceField(required=False)
+    not_rankable = forms.BooleanField(required=False)
+
+    def __init__(self, *args, reply_ids: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reply_ids = [str(pk) for pk in reply_ids]
+        self.fields["ranking"].choices = [(pk, pk) for pk in self.reply_ids]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("not_rankable"):
+            data["ranking"] = None
+        elif sorted(data.get("ranking") or []) != sorted(self.reply_ids):
+            raise forms.ValidationError(_("Put every reply in order, each once."), code="not_a_permutation")
+        return data
+
+
+class SkipForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why skip?"), choices=SKIP_REASONS)
+    note = forms.CharField(label=_("Anything to add? (optional)"), required=False, max_length=400)
+
+    def reason_text(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        return f"{self.cleaned_data['reason']}: {note}" if note else self.cleaned_data["reason"]
+
+
+class ReportForm(forms.Form):
+    report_type = forms.ChoiceField(label=_("What is wrong?"), choices=Report.ReportType.choices)
+    reason = forms.CharField(label=_("Details"), required=False, max_length=2000, widget=forms.Textarea)
+
+
+class EditMessageForm(forms.Form):
+    text = forms.CharField(label=_("Text"), strip=False, widget=forms.Textarea)
+
+    def clean_text(self) -> str:
+        return _normalise_newlines(self.cleaned_data["text"])

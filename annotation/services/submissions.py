@@ -1,0 +1,306 @@
+"""Submitting a task's result (SPEC 3): texts, reviews, rankings.
+
+Each submission locks its task row first: a retried or concurrent second submission of the same task
+waits, finds it done and gets the first result back. A task whose lease ran out may still be submitted
+while its slot is free (the expiry closed the task but nobody took its place).
+"""
+
+import math
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services.stats import record_activity
+from annotation.errors import (
+    AlreadyReplied,
+    Conflict,
+    DomainError,
+    DuplicateText,
+    InvalidInput,
+    InvalidLabels,
+    InvalidRanking,
+    RateLimited,
+    TaskClosed,
+    TaskExpired,
+    TextBlank,
+    TextTooLong,
+    TreeNotOpen,
+    WrongTaskKind,
+)
+from annotation.labels import MANDATORY_LABEL_NAMES, label_names
+from annotation.models import (
+    RANKING_TASK_TYPES,
+    REVIEW_TASK_TYPES,
+    Message,
+    Ranking,
+    Review,
+    Role,
+    Task,
+    TaskState,
+    TaskType,
+    TreeState,
+)
+from annotation.services import tree_lifecycle
+from annotation.services.task_handout import check_user, lock_task, release_claim
+
+TEXT_TASK_TYPES = (TaskType.INITIAL_PROMPT, TaskType.PROMPTER_REPLY, TaskType.ASSISTANT_REPLY)
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _check_open(task: Task, types: tuple[str, ...]) -> None:
+    """The locked task must be of one of ``types`` and not skipped (the caller handles DONE before)."""
+    if task.type not in types:
+        raise WrongTaskKind()
+    if task.state == TaskState.SKIPPED:
+        raise TaskClosed()
+
+
+def _close_done(task: Task, now: datetime, *, result: dict, message: Message | None = None) -> None:
+    task.state = TaskState.DONE
+    task.closed_at = now
+    task.result = result
+    task.result_message = message
+    task.save(update_fields=["state", "closed_at", "result", "result_message"])
+
+
+def _close_unusable(task: Task, now: datetime) -> None:
+    """The item no longer takes this contribution (tree halted, message hidden): free the slot."""
+    if task.state == TaskState.OPEN:
+        release_claim(task)
+    task.state = TaskState.EXPIRED
+    task.closed_at = now
+    task.save(update_fields=["state", "closed_at"])
+
+
+def _take_slot(task: Task, row: Message, *, used: int, limit: int, counter: str) -> None:
+    """Turn the task's claim into a result on ``row`` (locked); an expired task needs a free slot again."""
+    if task.state == TaskState.OPEN:
+        setattr(row, counter, max(getattr(row, counter) - 1, 0))
+    elif used >= limit:
+        raise TaskExpired()
+
+
+def _check_text(*, user: User, text: str, now: datetime) -> str:
+    cfg = settings.TREE_MANAGER
+    text = (text or "").strip()
+    if not text:
+        raise TextBlank()
+    if len(text) > cfg.max_text_length:
+        raise TextTooLong(
+            _("The text is %(length)d characters long; at most %(limit)d are allowed.")
+            % {"length": len(text), "limit": cfg.max_text_length}
+        )
+    since = now - timedelta(hours=cfg.duplicate_text_window_hours)
+    if Message.objects.filter(author=user, created_at__gte=since, text=text).exists():
+        raise DuplicateText()
+    return text
+
+
+def _check_reply_rate(*, user: User, role: str, now: datetime) -> None:
+    cfg = settings.TREE_MANAGER
+    if role == Role.ASSISTANT:
+        limit, minutes = cfg.rate_limit_assistant_replies, cfg.rate_limit_assistant_replies_minutes
+    else:
+        limit, minutes = cfg.rate_limit_prompter_replies, cfg.rate_limit_prompter_replies_minutes
+    since = now - timedelta(minutes=minutes)
+    recent = Message.objects.filter(author=user, created_at__gte=since, role=role, parent__isnull=False).count()
+    if recent >= limit:
+        raise RateLimited(
+            _("You wrote %(count)d replies in the last %(minutes)d minutes; please wait a little.")
+            % {"count": recent, "minutes": minutes}
+        )
+
+
+def submit_text(*, task: Task, user: User, text: str, lang: str | None = None) -> Message:
+    """The text of an initial prompt or a reply; a second submission of the task returns the same message."""
+    check_user(user)
+    now = timezone.now()
+    error: DomainError | None = None
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state == TaskState.DONE and task.type in TEXT_TASK_TYPES:
+            return Message.objects.get(pk=task.result["message_id"])
+        _check_open(task, TEXT_TASK_TYPES)
+        text = _check_text(user=user, text=text, now=now)
+        if task.type == TaskType.INITIAL_PROMPT:
+            lang = (lang or task.lang).strip()
+            if not LANG_TAG.match(lang):
+                raise InvalidInput(_("Unknown language code."))
+            origin = "api" if user.api_client_id else "web"
+            message = tree_lifecycle.start_tree(author=user, text=text, lang=lang, origin=origin, now=now)
+        else:
+            parent = (
+                Message.objects.select_for_update(no_key=True, of=("self",))
+                .select_related("tree")
+                .get(pk=task.parent_message_id)
+            )
+            if parent.tree.state != TreeState.GROWING or parent.deleted or not parent.review_result:
+                _close_unusable(task, now)
+                error = TreeNotOpen()
+            else:
+                message = _add_reply(task=task, user=user, parent=parent, text=text, now=now)
+        if error is None:
+            _close_done(task, now, result={"message_id": str(message.pk)}, message=message)
+    if error is not None:
+        raise error
+    record_activity(user=user, now=now)
+    return message
+
+
+def _add_reply(*, task: Task, user: User, parent: Message, text: str, now: datetime) -> Message:
+    role = Role.ASSISTANT if parent.role == Role.PROMPTER else Role.PROMPTER
+    _check_reply_rate(user=user, role=role, now=now)
+    if Message.objects.filter(parent=parent, author=user).exists():
+        raise AlreadyReplied()
+    limit = tree_lifecycle.reply_limit(parent, parent.tree)
+    _take_slot(task, parent, used=parent.children_count + parent.reply_claims, limit=limit, counter="reply_claims")
+    parent.children_count += 1
+    parent.save(update_fields=["children_count", "reply_claims"])
+    return Message.objects.create(
+        tree_id=parent.tree_id,
+        parent=parent,
+        author=user,
+        role=role,
+        lang=parent.tree.lang,
+        text=text,
+        depth=parent.depth + 1,
+        created_at=now,
+    )
+
+
+def _clean_values(values: object, allowed: list[str]) -> dict[str, float]:
+    if not isinstance(values, dict):
+        raise InvalidLabels()
+    cleaned = {}
+    for name, value in values.items():
+        if name not in allowed:
+            raise InvalidLabels(_("The label %(name)s does not apply here.") % {"name": name})
+        if isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, int | float) or math.isnan(value) or not 0 <= value <= 1:
+            raise InvalidLabels(_("The value of %(name)s must be a number from 0 to 1.") % {"name": name})
+        cleaned[name] = float(value)
+    missing = [name for name in MANDATORY_LABEL_NAMES if name in allowed and name not in cleaned]
+    if missing:
+        raise InvalidLabels(_("Please answer: %(names)s.") % {"names": ", ".join(missing)})
+    return cleaned
+
+
+def _add_to_labels(labels: dict, values: dict[str, float]) -> dict:
+    """The {name: {value: mean, count}} aggregate with one more review folded in."""
+    merged = dict(labels)
+    for name, value in values.items():
+        old = merged.get(name) or {"value": 0.0, "count": 0}
+        count = old["count"] + 1
+        merged[name] = {"value": (old["value"] * old["count"] + value) / count, "count": count}
+    return merged
+
+
+def submit_review(*, task: Task, user: User, values: dict[str, float], comment: str = "") -> Review:
+    """A review's label values; once a message has all its reviews it is accepted or rejected."""
+    check_user(user)
+    now = timezone.now()
+    error: DomainError | None = None
+    decided = False
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state == TaskState.DONE and task.type in REVIEW_TASK_TYPES:
+            return Review.objects.get(pk=task.result["review_id"])
+        _check_open(task, REVIEW_TASK_TYPES)
+        message = (
+            Message.objects.select_for_update(no_key=True, of=("self",)).select_related("tree").get(pk=task.message_id)
+        )
+        allowed = task.payload.get("label_names") or label_names(role=message.role, full=True)
+        cleaned = _clean_values(values, allowed)
+        expected_state = TreeState.INITIAL_PROMPT_REVIEW if message.parent_id is None else TreeState.GROWING
+        if message.tree.state != expected_state or message.deleted or message.review_result is not None:
+            _close_unusable(task, now)
+            error = TreeNotOpen()
+        else:
+            if Review.objects.filter(message=message, reviewer=user).exists():
+                raise Conflict(_("You already reviewed this message."))
+            required = tree_lifecycle.required_reviews(message)
+            used = message.review_count + message.review_claims
+            _take_slot(task, message, used=used, limit=required, counter="review_claims")
+            review = Review.objects.create(
+                message=message,
+                reviewer=user,
+                task=task,
+                values=cleaned,
+                full=bool(task.payload.get("full_labels")),
+                comment=(comment or "").strip(),
+            )
+            message.review_count += 1
+            message.labels = _add_to_labels(message.labels, cleaned)
+            decided = message.review_count >= required
+            if decided:
+                tree_lifecycle.decide_review(message=message)
+            message.save(update_fields=["review_count", "review_claims", "labels", "review_result"])
+            _close_done(task, now, result={"review_id": review.pk})
+    if error is not None:
+        raise error
+    if decided:
+        tree_lifecycle.sync_tree(tree_id=message.tree_id, now=now)
+    record_activity(user=user, now=now)
+    return review
+
+
+def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_rankable: bool = False) -> Ranking:
+    """An ordering of the shown replies, best first, or "none of these is acceptable" (``not_rankable``)."""
+    check_user(user)
+    now = timezone.now()
+    error: DomainError | None = None
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state == TaskState.DONE and task.type in RANKING_TASK_TYPES:
+            return Ranking.objects.get(pk=task.result["ranking_id"])
+        _check_open(task, RANKING_TASK_TYPES)
+        shown = [str(message_id) for message_id in task.payload.get("replies", [])]
+        order = [] if not_rankable else _ranking_indices(ranking, shown)
+        parent = (
+            Message.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("tree")
+            .get(pk=task.parent_message_id)
+        )
+        if parent.tree.state != TreeState.RANKING or parent.deleted:
+            _close_unusable(task, now)
+            error = TreeNotOpen()
+        else:
+            if Ranking.objects.filter(parent=parent, user=user).exists():
+                raise Conflict(_("You already ranked these replies."))
+            required = settings.TREE_MANAGER.num_required_rankings
+            used = parent.ranking_count + parent.ranking_claims
+            _take_slot(task, parent, used=used, limit=required, counter="ranking_claims")
+            parent.ranking_count += 1
+            parent.save(update_fields=["ranking_count", "ranking_claims"])
+            result = Ranking.objects.create(
+                parent=parent,
+                tree_id=parent.tree_id,
+                user=user,
+                task=task,
+                ranked_message_ids=shown,
+                ranking=order,
+                not_rankable=not_rankable,
+            )
+            _close_done(task, now, result={"ranking_id": result.pk})
+    if error is not None:
+        raise error
+    tree_lifecycle.sync_tree(tree_id=parent.tree_id, now=now)
+    record_activity(user=user, now=now)
+    return result
+
+
+def _ranking_indices(ranking: object, shown: list[str]) -> list[int]:
+    """The ranking as indices into the shown ids; it must be a permutation of exactly those ids."""
+    if not isinstance(ranking, list | tuple):
+        raise InvalidRanking()
+    given = [str(message_id) for message_id in ranking]
+    if len(given) != len(shown) or set(given) != set(shown):
+        raise InvalidRanking()
+    position = {message_id: i for i, message_id in enumerate(shown)}
+    return [position[message_id] for message_id in given]

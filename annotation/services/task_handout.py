@@ -1,0 +1,331 @@
+"""Handing out tasks (SPEC 3): pick a type, pick an item, claim its slot atomically, create the Task.
+
+A claim is a counter on the row that guards the slot (``reply_claims`` on the parent, ``review_claims`` on
+the message under review, ``ranking_claims`` on the ranking parent). The hand-out locks one candidate row
+with ``SELECT ... FOR UPDATE SKIP LOCKED`` whose WHERE clause holds the capacity condition on that row's
+own counters; PostgreSQL re-evaluates it on the newest version of a row another transaction just changed,
+so two volunteers can never both take the last slot. On SQLite writers are serialised anyway.
+"""
+
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from annotation import selectors
+from annotation.errors import (
+    InvalidTaskType,
+    NoTaskAvailable,
+    NotFound,
+    NotTaskOwner,
+    RateLimited,
+    TaskClosed,
+    TaskExpired,
+    TooManyPendingTasks,
+    UserDisabled,
+)
+from annotation.labels import label_names
+from annotation.models import (
+    RANKING_TASK_TYPES,
+    REPLY_TASK_TYPES,
+    REVIEW_TASK_TYPES,
+    Message,
+    Role,
+    Task,
+    TaskState,
+    TaskType,
+)
+from annotation.services import tree_lifecycle
+
+# Tests replace it with a seeded generator.
+rng = random.Random()
+
+# The weighted groups a random task is drawn from: (TREE_MANAGER weight, kind, task types).
+TASK_GROUPS = (
+    ("weight_ranking", "ranking", RANKING_TASK_TYPES),
+    ("weight_label_reply", "review", (TaskType.LABEL_ASSISTANT_REPLY, TaskType.LABEL_PROMPTER_REPLY)),
+    ("weight_label_prompt", "review", (TaskType.LABEL_INITIAL_PROMPT,)),
+    ("weight_reply", "reply", REPLY_TASK_TYPES),
+    ("weight_initial_prompt", "initial_prompt", (TaskType.INITIAL_PROMPT,)),
+)
+SKIP_EMOJI = {"reply": "_skip_reply", "review": "_skip_labeling", "ranking": "_skip_ranking"}
+MAX_SKIP_REASON = 500
+
+
+def task_kind(task_type: str) -> str:
+    if task_type in REPLY_TASK_TYPES:
+        return "reply"
+    if task_type in REVIEW_TASK_TYPES:
+        return "review"
+    if task_type in RANKING_TASK_TYPES:
+        return "ranking"
+    return "initial_prompt"
+
+
+def slot(task: Task) -> tuple[object, str | None]:
+    """(id of the row holding the task's claim, name of its claim counter); (None, None) for prompts."""
+    kind = task_kind(task.type)
+    if kind == "reply":
+        return task.parent_message_id, "reply_claims"
+    if kind == "review":
+        return task.message_id, "review_claims"
+    if kind == "ranking":
+        return task.parent_message_id, "ranking_claims"
+    return None, None
+
+
+def check_user(user: User) -> None:
+    if not user.enabled:
+        raise UserDisabled()
+
+
+def _lease_end(task_type: str, created_at: datetime, now: datetime) -> datetime:
+    cfg = settings.TREE_MANAGER
+    hard_end = created_at + timedelta(hours=cfg.task_expiry_hours)
+    if task_type in REPLY_TASK_TYPES:
+        return min(now + timedelta(minutes=cfg.reply_task_lease_minutes), hard_end)
+    return hard_end
+
+
+def _check_limits(user: User, now: datetime) -> None:
+    cfg = settings.TREE_MANAGER
+    since = now - timedelta(minutes=cfg.rate_limit_task_requests_minutes)
+    pending = Q(state=TaskState.OPEN, expires_at__gt=now)
+    recent = Q(created_at__gte=since)
+    # One query, served by the (user, state) and (user, created_at) indexes.
+    counts = Task.objects.filter(pending | recent, user=user).aggregate(
+        pending=Count("pk", filter=pending), recent=Count("pk", filter=recent)
+    )
+    if counts["pending"] >= cfg.max_pending_tasks_per_user:
+        raise TooManyPendingTasks()
+    if counts["recent"] >= cfg.rate_limit_task_requests:
+        raise RateLimited(_("Too many task requests; please wait a few minutes."))
+
+
+def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task:
+    """Hand ``user`` a task in ``lang``: of ``task_type``, or of a type drawn by the SPEC 3 weights."""
+    check_user(user)
+    if task_type in ("", "random"):
+        task_type = None
+    if task_type is not None and task_type not in TaskType.values:
+        raise InvalidTaskType()
+    cfg = settings.TREE_MANAGER
+    now = timezone.now()
+    options = []
+    for weight, kind, types in TASK_GROUPS:
+        if task_type is None:
+            # A random draw asks for either role of a group in one query.
+            options.append((getattr(cfg, weight), kind, types[0] if len(types) == 1 else None))
+        elif task_type in types:
+            options.append((1.0, kind, task_type))
+    with transaction.atomic():
+        # One hand-out per user at a time keeps the pending and rate limits exact.
+        list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+        _check_limits(user, now)
+        while options:
+            weight, kind, wanted = options.pop(rng.choices(range(len(options)), weights=[o[0] for o in options])[0])
+            task = CLAIMS[kind](user=user, lang=lang, task_type=wanted, now=now)
+            if task is not None:
+                return task
+    raise NoTaskAvailable()
+
+
+def _lock_one(rows: QuerySet[Message]) -> Message | None:
+    return rows.select_for_update(skip_locked=True, no_key=True, of=("self",)).first()
+
+
+def _random_point() -> uuid.UUID:
+    """Where a windowed candidate search starts (drawn from ``rng``, so seeded tests repeat)."""
+    return uuid.UUID(int=rng.getrandbits(128))
+
+
+def _thread_ids(message: Message) -> list[str]:
+    if message.parent_id is None:
+        return [str(message.pk)]
+    return [str(m.pk) for m in selectors.thread_messages(message=message)]
+
+
+def _new_task(*, user: User, lang: str, task_type: str, now: datetime, row: Message | None, payload: dict) -> Task:
+    fields = {}
+    if row is not None:
+        fields = {"tree_id": row.tree_id, "message" if task_kind(task_type) == "review" else "parent_message": row}
+    return Task.objects.create(
+        type=task_type,
+        user=user,
+        lang=lang,
+        payload=payload,
+        expires_at=_lease_end(task_type, now, now),
+        **fields,
+    )
+
+
+def _claim_initial_prompt(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task:
+    payload = {"thread": [], "hint": ""}
+    return _new_task(user=user, lang=lang, task_type=TaskType.INITIAL_PROMPT, now=now, row=None, payload=payload)
+
+
+def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
+    cfg = settings.TREE_MANAGER
+    rows = selectors.reply_parents(user=user, lang=lang, task_type=task_type)
+    if rng.random() < cfg.p_lonely_child_extension:
+        # Prefer prompter messages with few replies ("lonely children").
+        lonely = When(role=Role.PROMPTER, children_count__lt=cfg.lonely_children_count, then=Value(1))
+        rows = rows.alias(lonely=Case(lonely, default=Value(0), output_field=IntegerField())).order_by("-lonely", "?")
+    else:
+        rows = rows.order_by("?")
+    parent = _lock_one(rows)
+    if parent is None:
+        return None
+    Message.objects.filter(pk=parent.pk).update(reply_claims=F("reply_claims") + 1)
+    reply_type = TaskType.ASSISTANT_REPLY if parent.role == Role.PROMPTER else TaskType.PROMPTER_REPLY
+    payload = {"thread": _thread_ids(parent)}
+    return _new_task(user=user, lang=lang, task_type=reply_type, now=now, row=parent, payload=payload)
+
+
+def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
+    cfg = settings.TREE_MANAGER
+    candidates = selectors.review_messages(user=user, lang=lang, task_type=task_type, around=_random_point())
+    message = _lock_one(candidates.order_by("?"))
+    if message is None:
+        return None
+    Message.objects.filter(pk=message.pk).update(review_claims=F("review_claims") + 1)
+    if message.parent_id is None:
+        review_type, p_full = TaskType.LABEL_INITIAL_PROMPT, cfg.p_full_labeling_review_prompt
+    elif message.role == Role.ASSISTANT:
+        review_type, p_full = TaskType.LABEL_ASSISTANT_REPLY, cfg.p_full_labeling_review_reply_assistant
+    else:
+        review_type, p_full = TaskType.LABEL_PROMPTER_REPLY, cfg.p_full_labeling_review_reply_prompter
+    full = rng.random() < p_full
+    payload = {
+        "thread": _thread_ids(message),
+        "full_labels": full,
+        "label_names": label_names(role=message.role, full=full),
+    }
+    return _new_task(user=user, lang=lang, task_type=review_type, now=now, row=message, payload=payload)
+
+
+def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
+    candidates = selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=_random_point())
+    parent = _lock_one(candidates.order_by("?"))
+    if parent is None:
+        return None
+    Message.objects.filter(pk=parent.pk).update(ranking_claims=F("ranking_claims") + 1)
+    replies = [
+        str(pk)
+        for pk in Message.objects.filter(parent=parent, review_result=True, deleted=False).values_list("pk", flat=True)
+    ]
+    rng.shuffle(replies)
+    ranking_type = TaskType.RANK_ASSISTANT_REPLIES if parent.role == Role.PROMPTER else TaskType.RANK_PROMPTER_REPLIES
+    payload = {"thread": _thread_ids(parent), "replies": replies}
+    return _new_task(user=user, lang=lang, task_type=ranking_type, now=now, row=parent, payload=payload)
+
+
+CLAIMS = {
+    "initial_prompt": _claim_initial_prompt,
+    "reply": _claim_reply,
+    "review": _claim_review,
+    "ranking": _claim_ranking,
+}
+
+
+# --- The life of a handed-out task ----------------------------------------------------------------------------
+
+
+def lock_task(*, task: Task, user: User) -> Task:
+    """The task's row, locked for this transaction; only its owner may act on it."""
+    locked = Task.objects.select_for_update(no_key=True).filter(pk=task.pk).first()
+    if locked is None:
+        raise NotFound(_("No such task."))
+    if locked.user_id != user.pk:
+        raise NotTaskOwner()
+    return locked
+
+
+def release_claim(task: Task) -> None:
+    """Give back the slot an open task holds."""
+    row_id, counter = slot(task)
+    if row_id is not None:
+        Message.objects.filter(pk=row_id).update(**{counter: Greatest(F(counter) - 1, 0)})
+
+
+def acknowledge_task(*, task: Task, user: User) -> Task:
+    """The volunteer's client has shown the task."""
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state != TaskState.OPEN:
+            raise TaskClosed()
+        if task.acknowledged_at is None:
+            task.acknowledged_at = timezone.now()
+            task.save(update_fields=["acknowledged_at"])
+    return task
+
+
+def renew_task(*, task: Task, user: User) -> Task:
+    """Extend the lease of a reply task while its page is open (up to ``task_expiry_hours`` in all)."""
+    now = timezone.now()
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state == TaskState.EXPIRED:
+            raise TaskExpired()
+        if task.state != TaskState.OPEN:
+            raise TaskClosed()
+        # Until the expiry job has run, an overdue task still holds its slot and may be renewed.
+        new_end = _lease_end(task.type, task.created_at, now)
+        if new_end <= now:
+            raise TaskExpired()
+        if task.type in REPLY_TASK_TYPES:
+            task.expires_at = new_end
+            task.save(update_fields=["expires_at"])
+    return task
+
+
+def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
+    """Close a task unfinished; the reason is kept and the item never comes back to this user."""
+    now = timezone.now()
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state == TaskState.SKIPPED:
+            return task
+        if task.state == TaskState.DONE:
+            raise TaskClosed()
+        row_id, counter = slot(task)
+        if row_id is not None:
+            row = Message.objects.select_for_update(no_key=True).get(pk=row_id)
+            if task.state == TaskState.OPEN:
+                setattr(row, counter, max(getattr(row, counter) - 1, 0))
+            code = SKIP_EMOJI[task_kind(task.type)]
+            row.emojis[code] = row.emojis.get(code, 0) + 1
+            row.save(update_fields=[counter, "emojis"])
+        task.state = TaskState.SKIPPED
+        task.skip_reason = (reason or "").strip()[:MAX_SKIP_REASON]
+        task.closed_at = now
+        task.save(update_fields=["state", "skip_reason", "closed_at"])
+    if task.type in REPLY_TASK_TYPES and task.tree_id:
+        tree_lifecycle.halt_if_skipped_too_often(tree_id=task.tree_id, now=now)
+    return task
+
+
+def expire_stale_tasks(*, now: datetime | None = None) -> int:
+    """Close open tasks past their lease and free their slots; returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Task.objects.filter(state=TaskState.OPEN, expires_at__lte=now)
+                .order_by("expires_at")
+                .select_for_update(skip_locked=True, no_key=True)[:500]
+            )
+            for task in batch:
+                release_claim(task)
+            Task.objects.filter(pk__in=[t.pk for t in batch]).update(state=TaskState.EXPIRED, closed_at=now)
+        expired += len(batch)
+        if len(batch) < 500:
+            return expired

@@ -1,0 +1,1 @@
+"""Pages of the volunteer web app: tasks (tasks.py) and the conversation viewer (conversation.py)."""

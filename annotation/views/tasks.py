@@ -1,0 +1,245 @@
+"""Task pages: choose a task, do it, skip it; drafts, lease renewal and the markdown preview."""
+
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import volunteer_required
+from annotation.errors import DomainError
+from annotation.forms import RankingForm, ReplyForm, ReviewForm, SkipForm
+from annotation.models import RANKING_TASK_TYPES, REVIEW_TASK_TYPES, Task, TaskState, TaskType
+from annotation.services.drafts import discard_drafts, draft_for, save_draft
+from annotation.services.submissions import submit_ranking, submit_review, submit_text
+from annotation.services.task_handout import acknowledge_task, renew_task, request_task, skip_task
+from annotation.web_selectors import chooser_context, task_messages
+
+TASK_PAGE = "annotation/task_page.html"
+TASK_PARTIAL = "annotation/partials/task.html"
+CLOSED_PAGE = "annotation/task_closed_page.html"
+CLOSED_PARTIAL = "annotation/partials/task_closed.html"
+NO_TASK_PAGE = "annotation/no_task_page.html"
+NO_TASK_PARTIAL = "annotation/partials/no_task.html"
+# Form errors are sent with this status; tasks.js lets htmx swap them in.
+UNPROCESSABLE = 422
+
+
+def _kind(task: Task) -> str:
+    if task.type in REVIEW_TASK_TYPES:
+        return "review"
+    if task.type in RANKING_TASK_TYPES:
+        return "rank"
+    return "write"
+
+
+def _is_live(task: Task) -> bool:
+    return task.state == TaskState.OPEN and task.expires_at > timezone.now()
+
+
+def _ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _bound_form(task: Task, data=None):
+    kind = _kind(task)
+    if kind == "review":
+        return ReviewForm(data, label_names=task.payload.get("label_names", []))
+    if kind == "rank":
+        return RankingForm(data, reply_ids=task.payload.get("replies", []))
+    return ReplyForm(data)
+
+
+def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None) -> dict:
+    thread, replies = task_messages(task=task)
+    kind = _kind(task)
+    context = {
+        "task": task,
+        "kind": kind,
+        "thread": thread,
+        "replies": replies,
+        "skip_form": skip_form or SkipForm(),
+        "seconds_left": max(0, int((task.expires_at - timezone.now()).total_seconds())),
+    }
+    if kind == "write":
+        if form is None:
+            draft = draft_for(user=request.user, task=task)
+            form = ReplyForm(initial={"text": draft.text if draft else "", "lang": task.lang})
+            context["text_saved_at"] = _ms(draft.updated_at) if draft else 0
+        else:
+            context["text_saved_at"] = _ms(timezone.now())
+        context["max_length"] = settings.TREE_MANAGER.max_text_length
+        context["languages"] = request.user.languages or [task.lang]
+    elif kind == "rank" and form is not None:
+        # Shown again after an error: in the order the volunteer had put them.
+        position = {pk: i for i, pk in enumerate(form.data.getlist("ranking"))}
+        replies.sort(key=lambda message: position.get(str(message.pk), len(position)))
+    context["form"] = form or _bound_form(task)
+    return context
+
+
+def _render_task(request: HttpRequest, task: Task, *, status: int = 200, **kwargs) -> HttpResponse:
+    template = TASK_PARTIAL if request.htmx else TASK_PAGE
+    return render(request, template, _task_context(request, task, **kwargs), status=status)
+
+
+def _render_closed(request: HttpRequest, task: Task, *, error: DomainError | None = None, text: str | None = None):
+    if text is None:
+        draft = draft_for(user=request.user, task=task)
+        text = draft.text if draft else ""
+    context = {"task": task, "kind": _kind(task), "error": error, "text": text}
+    template = CLOSED_PARTIAL if request.htmx else CLOSED_PAGE
+    return render(request, template, context, status=UNPROCESSABLE if error else 200)
+
+
+def _render_no_task(request: HttpRequest, error: DomainError, lang: str) -> HttpResponse:
+    context = {"error": error, "lang": lang}
+    if request.htmx:
+        response = render(request, NO_TASK_PARTIAL, context)
+        response["HX-Push-Url"] = "false"
+        return response
+    return render(request, NO_TASK_PAGE, context, status=error.http_status)
+
+
+def _next_task(request: HttpRequest, *, lang: str) -> HttpResponse:
+    """Hand out the next task of the kind the volunteer chose last; htmx swaps it in and updates the URL."""
+    task_type = request.session.get("task_type") or None
+    try:
+        task = request_task(user=request.user, lang=lang, task_type=task_type)
+    except DomainError as error:
+        return _render_no_task(request, error, lang)
+    url = reverse("annotation:task_detail", args=[task.pk])
+    if not request.htmx:
+        return redirect(url)
+    response = _render_task(request, task)
+    response["HX-Push-Url"] = url
+    return response
+
+
+def _own_task(request: HttpRequest, task_id: UUID) -> Task:
+    return get_object_or_404(Task, pk=task_id, user=request.user)
+
+
+@volunteer_required
+@require_GET
+def task_chooser(request: HttpRequest) -> HttpResponse:
+    """The chooser's body for another language (the dashboard's language picker swaps it in)."""
+    context = chooser_context(user=request.user, lang=request.GET.get("lang"))
+    request.session["task_lang"] = context["lang"]
+    return render(request, "annotation/partials/task_chooser_body.html", context)
+
+
+@volunteer_required
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest) -> HttpResponse:
+    """Hand out a task (of the chosen type, or any) in the chosen language and go to it."""
+    data = request.POST if request.method == "POST" else request.GET
+    languages = request.user.languages or ["en"]
+    lang = data.get("lang") if data.get("lang") in languages else languages[0]
+    request.session["task_lang"] = lang
+    request.session["task_type"] = data.get("type", "")
+    try:
+        task = request_task(user=request.user, lang=lang, task_type=data.get("type") or None)
+    except DomainError as error:
+        return _render_no_task(request, error, lang)
+    return redirect("annotation:task_detail", task.pk)
+
+
+@volunteer_required
+@require_GET
+def task_detail(request: HttpRequest, task_id: UUID) -> HttpResponse:
+    task = _own_task(request, task_id)
+    if not _is_live(task):
+        return _render_closed(request, task)
+    if task.acknowledged_at is None:
+        try:
+            task = acknowledge_task(task=task, user=request.user)
+        except DomainError as error:
+            task.refresh_from_db()
+            return _render_closed(request, task, error=error)
+    return _render_task(request, task)
+
+
+@volunteer_required
+@require_POST
+def task_submit(request: HttpRequest, task_id: UUID) -> HttpResponse:
+    task = _own_task(request, task_id)
+    form = _bound_form(task, request.POST)
+    if not form.is_valid():
+        return _render_task(request, task, form=form, status=UNPROCESSABLE)
+    try:
+        if isinstance(form, ReplyForm):
+            lang = form.cleaned_data["lang"] if task.type == TaskType.INITIAL_PROMPT else None
+            submit_text(task=task, user=request.user, text=form.cleaned_data["text"], lang=lang or None)
+            discard_drafts(user=request.user, task=task)
+        elif isinstance(form, ReviewForm):
+            submit_review(task=task, user=request.user, values=form.values(), comment=form.cleaned_data["comment"])
+        else:
+            submit_ranking(
+                task=task,
+                user=request.user,
+                ranking=form.cleaned_data["ranking"],
+                not_rankable=form.cleaned_data["not_rankable"],
+            )
+    except DomainError as error:
+        task.refresh_from_db()
+        if not _is_live(task) and task.state != TaskState.DONE:
+            text = form.cleaned_data.get("text")
+            if text:
+                # The claim is gone but the text stays: it is offered again with the next task on that parent.
+                save_draft(user=request.user, task=task, text=text)
+            return _render_closed(request, task, error=error, text=text)
+        form.add_error(None, error.message)
+        return _render_task(request, task, form=form, status=UNPROCESSABLE)
+    return _next_task(request, lang=task.lang)
+
+
+@volunteer_required
+@require_POST
+def task_skip(request: HttpRequest, task_id: UUID) -> HttpResponse:
+    task = _own_task(request, task_id)
+    skip_form = SkipForm(request.POST)
+    if not skip_form.is_valid():
+        return _render_task(request, task, skip_form=skip_form, status=UNPROCESSABLE)
+    try:
+        skip_task(task=task, user=request.user, reason=skip_form.reason_text())
+    except DomainError as error:
+        return _render_closed(request, task, error=error)
+    return _next_task(request, lang=task.lang)
+
+
+def _error_json(error: DomainError) -> JsonResponse:
+    return JsonResponse({"error_code": error.code, "message": error.message}, status=error.http_status)
+
+
+@volunteer_required
+@require_POST
+def task_renew(request: HttpRequest, task_id: UUID) -> JsonResponse:
+    """Extend the claim while the page is open (called by tasks.js well before it runs out)."""
+    task = _own_task(request, task_id)
+    try:
+        task = renew_task(task=task, user=request.user)
+    except DomainError as error:
+        return _error_json(error)
+    return JsonResponse({"seconds_left": max(0, int((task.expires_at - timezone.now()).total_seconds()))})
+
+
+@volunteer_required
+@require_POST
+def task_draft(request: HttpRequest, task_id: UUID) -> JsonResponse:
+    """Store the text typed so far (called by tasks.js a few seconds after typing)."""
+    task = _own_task(request, task_id)
+    try:
+        draft = save_draft(user=request.user, task=task, text=request.POST.get("text", ""))
+    except DomainError as error:
+        return _error_json(error)
+    return JsonResponse({"saved_at": _ms(draft.updated_at)})
+
+
+@volunteer_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    return render(request, "annotation/partials/markdown_preview.html", {"text": request.POST.get("text", "")})

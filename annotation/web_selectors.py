@@ -1,0 +1,109 @@
+"""Reads for the volunteer pages: the messages a task shows, the task chooser, trees and threads to browse."""
+
+from collections import defaultdict
+from uuid import UUID
+
+from accounts.models import User
+from annotation.errors import NotFound
+from annotation.models import EmojiReaction, Message, MessageTree, Task, TaskType
+from annotation.selectors import open_tasks, task_availability
+
+
+def task_messages(*, task: Task) -> tuple[list[Message], list[Message]]:
+    """The thread (root first) and, for ranking tasks, the replies to rank in the shown order: one query."""
+    thread_ids = [str(pk) for pk in task.payload.get("thread", [])]
+    reply_ids = [str(pk) for pk in task.payload.get("replies", [])]
+    by_id = {str(m.pk): m for m in Message.objects.filter(pk__in=[*thread_ids, *reply_ids])}
+    return [by_id[pk] for pk in thread_ids if pk in by_id], [by_id[pk] for pk in reply_ids if pk in by_id]
+
+
+def chooser_context(*, user: User, lang: str | None) -> dict:
+    """What the task chooser shows: the user's languages, the chosen one, and per task type what is available."""
+    languages = list(user.languages) or ["en"]
+    if lang not in languages:
+        lang = languages[0]
+    available = task_availability(user=user, lang=lang)
+    types = [{"value": value, "label": label, "count": available.get(value, 0)} for value, label in TaskType.choices]
+    return {
+        "languages": languages,
+        "lang": lang,
+        "task_types": types,
+        "any_available": any(t["count"] for t in types),
+        "open_tasks": list(open_tasks(user=user)[:8]),
+    }
+
+
+def _attach_reactions(*, viewer: User, messages: list[Message]) -> None:
+    mine: dict[UUID, set[str]] = defaultdict(set)
+    rows = EmojiReaction.objects.filter(user=viewer, message__in=[m.pk for m in messages])
+    for message_id, emoji in rows.values_list("message_id", "emoji"):
+        mine[message_id].add(emoji)
+    for message in messages:
+        message.my_reactions = mine[message.pk]
+
+
+def _visible(messages: list[Message], viewer: User) -> dict[UUID, Message]:
+    """The messages a viewer may see, by id: moderators see all; others lose deleted messages and their subtrees."""
+    by_id = {m.pk: m for m in messages}
+    if viewer.is_moderator:
+        return by_id
+    visible: dict[UUID, Message] = {}
+    for message in sorted(messages, key=lambda m: m.depth):
+        parent_ok = message.parent_id is None or message.parent_id in visible
+        if parent_ok and not message.deleted:
+            visible[message.pk] = message
+    return visible
+
+
+def _sort_key(message: Message) -> tuple:
+    return (message.rank is None, message.rank or 0, message.created_at)
+
+
+def _tree_messages(*, tree_id: UUID, viewer: User) -> dict[UUID, Message]:
+    messages = list(Message.objects.filter(tree_id=tree_id))
+    visible = _visible(messages, viewer)
+    children: dict[UUID | None, list[Message]] = defaultdict(list)
+    for message in visible.values():
+        children[message.parent_id].append(message)
+    for message in visible.values():
+        message.replies = sorted(children[message.pk], key=_sort_key)
+    _attach_reactions(viewer=viewer, messages=list(visible.values()))
+    return visible
+
+
+def tree_view(*, tree_id: UUID, viewer: User) -> tuple[MessageTree, Message]:
+    """A tree and its root message, every visible message carrying ``replies`` (best ranked first)."""
+    tree = MessageTree.objects.filter(pk=tree_id).first()
+    if tree is None:
+        raise NotFound()
+    visible = _tree_messages(tree_id=tree_id, viewer=viewer)
+    roots = [m for m in visible.values() if m.parent_id is None]
+    if not roots:
+        raise NotFound()
+    return tree, roots[0]
+
+
+def thread_view(*, message_id: UUID, viewer: User) -> tuple[list[Message], list[Message]]:
+    """The thread from the root down to a message, then that message's visible children."""
+    tree_id = Message.objects.filter(pk=message_id).values_list("tree_id", flat=True).first()
+    if tree_id is None:
+        raise NotFound()
+    visible = _tree_messages(tree_id=tree_id, viewer=viewer)
+    message = visible.get(message_id)
+    if message is None:
+        raise NotFound()
+    thread = []
+    current: Message | None = message
+    while current is not None:
+        thread.append(current)
+        current = visible.get(current.parent_id)
+    return thread[::-1], message.replies
+
+
+def visible_message(*, message_id: UUID, viewer: User) -> Message:
+    """A message the viewer may act on (react, report, edit): it exists and is not deleted."""
+    message = Message.objects.filter(pk=message_id, deleted=False).first()
+    if message is None:
+        raise NotFound()
+    _attach_reactions(viewer=viewer, messages=[message])
+    return message

@@ -1,0 +1,295 @@
+"""Load test of task hand-out and submission over HTTP, against reference-scale data in PostgreSQL.
+
+    .venv/bin/python bench/next_task.py                      # new database oasst_bench_api, migrate, generate
+    .venv/bin/python bench/next_task.py --skip-generate      # reuse the data of a previous run
+
+The server runs as in production (gunicorn, DEBUG off). 32 simulated volunteers ask for tasks, acknowledge
+and submit them for a fixed time; a trivial endpoint of the same server (GET /api/v1/health/) under the
+same concurrency gives the floor. Each figure is the median of --runs runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oasst_bench_api"
+# The per-user rate limits of SPEC 3 would stop one simulated volunteer after a few requests.
+SERVER_TM_OVERRIDES = {
+    "TM_RATE_LIMIT_TASK_REQUESTS": "1000000",
+    "TM_RATE_LIMIT_ASSISTANT_REPLIES": "1000000",
+    "TM_RATE_LIMIT_PROMPTER_REPLIES": "1000000",
+}
+TEXT_TASKS = {"initial_prompt", "prompter_reply", "assistant_reply"}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def base_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "DJANGO_SETTINGS_MODULE": "oasst.settings",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    log(f"manage.py {' '.join(args)}")
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def recreate_database(database_url: str) -> None:
+    parsed = urlparse(database_url)
+    name = parsed.path.lstrip("/")
+    admin_url = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def create_volunteers(env: dict[str, str], count: int) -> list[str]:
+    """Users bench-volunteer-N with personal tokens; returns the tokens."""
+    code = f"""
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+from annotation.models import Task, TaskState
+for i in range({count}):
+    user, _ = User.objects.get_or_create(
+        username=f"bench-volunteer-{{i}}", defaults={{"languages": ["en"], "tos_accepted_at": timezone.now()}}
+    )
+    # Open tasks of an earlier run would count against the limit of pending tasks.
+    Task.objects.filter(user=user, state=TaskState.OPEN).update(expires_at=timezone.now())
+    print("token", Token.objects.get_or_create(user=user)[0].key)
+"""
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return [line.split()[1] for line in out.stdout.splitlines() if line.startswith("token ")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+    server_env = {**env, **SERVER_TM_OVERRIDES, "CONN_MAX_AGE": "60", "ALLOWED_HOSTS": "127.0.0.1"}
+    command = [
+        str(Path(PYTHON).parent / "gunicorn"),
+        "oasst.wsgi",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    log(" ".join(command))
+    server = subprocess.Popen(command, cwd=ROOT, env=server_env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health/", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+@dataclass
+class Stats:
+    handout: list[float] = field(default_factory=list)
+    submit: list[float] = field(default_factory=list)
+    other: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    task_types: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def requests(self) -> int:
+        return len(self.handout) + len(self.submit) + len(self.other) + sum(self.errors.values())
+
+
+def submission_body(task: dict) -> dict:
+    kind = task["type"]
+    if kind in TEXT_TASKS:
+        body = {"text": f"Benchmark text {uuid.uuid4()}: a reply long enough to look like one."}
+        return {**body, "lang": "en"} if kind == "initial_prompt" else body
+    if kind.startswith("label_"):
+        values = {name: 0.0 for name in task["label_names"]}
+        values["quality"] = 0.75
+        return {"values": values}
+    replies = [reply["id"] for reply in task["replies"]]
+    random.shuffle(replies)
+    return {"ranking": replies}
+
+
+def timed(client: httpx.Client, method: str, url: str, **kwargs) -> tuple[httpx.Response, float]:
+    start = time.perf_counter()
+    response = client.request(method, url, **kwargs)
+    return response, time.perf_counter() - start
+
+
+def volunteer(base: str, token: str, until: float, stats: Stats) -> None:
+    headers = {"Authorization": f"Token {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        while time.monotonic() < until:
+            response, took = timed(client, "POST", "/api/v1/tasks/", json={"type": "random", "lang": "en"})
+            if response.status_code != 201:
+                with stats.lock:
+                    stats.errors[f"handout {response.status_code} {response.json().get('error_code')}"] += 1
+                time.sleep(0.05)
+                continue
+            task = response.json()
+            _, ack_took = timed(client, "POST", f"/api/v1/tasks/{task['id']}/ack/")
+            done, submit_took = timed(client, "POST", f"/api/v1/tasks/{task['id']}/submit/", json=submission_body(task))
+            with stats.lock:
+                stats.handout.append(took)
+                stats.task_types[task["type"]] += 1
+                stats.other.append(ack_took)
+                if done.status_code == 201:
+                    stats.submit.append(submit_took)
+                else:
+                    stats.errors[f"submit {task['type']} {done.status_code} {done.json().get('error_code')}"] += 1
+            if done.status_code != 201:
+                client.post(f"/api/v1/tasks/{task['id']}/skip/", json={"reason": "benchmark"})
+
+
+def floor_client(base: str, until: float, latencies: list[float], lock: threading.Lock) -> None:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        while time.monotonic() < until:
+            _, took = timed(client, "GET", "/api/v1/health/")
+            with lock:
+                latencies.append(took)
+
+
+def run_threads(target, args_per_thread: list[tuple]) -> float:
+    threads = [threading.Thread(target=target, args=args) for args in args_per_thread]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
+def pct(values: list[float], p: int) -> float:
+    """The p-th percentile in milliseconds."""
+    if len(values) < 2:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
+
+
+def one_run(base: str, tokens: list[str], seconds: float) -> dict[str, float]:
+    lock, floor = threading.Lock(), []
+    until = time.monotonic() + seconds
+    floor_elapsed = run_threads(floor_client, [(base, until, floor, lock)] * len(tokens))
+    stats = Stats()
+    until = time.monotonic() + seconds
+    elapsed = run_threads(volunteer, [(base, token, until, stats) for token in tokens])
+    log(f"  task types: {dict(stats.task_types)}")
+    if stats.errors:
+        log(f"  refused: {dict(stats.errors)}")
+    return {
+        "floor rps": len(floor) / floor_elapsed,
+        "floor p50": pct(floor, 50),
+        "floor p99": pct(floor, 99),
+        "tasks rps": stats.requests / elapsed,
+        "tasks done/s": len(stats.submit) / elapsed,
+        "handout p50": pct(stats.handout, 50),
+        "handout p99": pct(stats.handout, 99),
+        "submit p50": pct(stats.submit, 50),
+        "submit p99": pct(stats.submit, 99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--skip-generate", action="store_true", help="use the database as it is")
+    parser.add_argument("--trees", type=int, default=66497)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--volunteers", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    env = base_env(args.database_url)
+    if not args.skip_generate:
+        recreate_database(args.database_url)
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "generate_oasst", "--trees", str(args.trees), "--seed", str(args.seed))
+        # Fresh statistics, as autovacuum would give a database in production.
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+    tokens = create_volunteers(env, args.volunteers)
+    port = free_port()
+    server = start_server(env, port, args.workers, args.threads)
+    try:
+        results = []
+        for run in range(1, args.runs + 1):
+            log(f"run {run}/{args.runs}: {args.volunteers} volunteers, {args.seconds:g} s each phase")
+            results.append(one_run(f"http://127.0.0.1:{port}", tokens, args.seconds))
+            log("  " + ", ".join(f"{k} {v:.1f}" for k, v in results[-1].items()))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    median = {key: statistics.median(r[key] for r in results) for key in results[0]}
+    print(f"\nMedian of {args.runs} runs ({os.cpu_count()} CPUs, gunicorn {args.workers}x{args.threads} gthread):")
+    print(
+        f"  floor  GET /api/v1/health/  {median['floor rps']:8.1f} req/s  p50 {median['floor p50']:6.1f} ms"
+        f"  p99 {median['floor p99']:6.1f} ms"
+    )
+    print(
+        f"  tasks  all task requests    {median['tasks rps']:8.1f} req/s  ({median['tasks done/s']:.1f} tasks done/s)"
+    )
+    print(
+        f"         hand-out POST /tasks/                  p50 {median['handout p50']:6.1f} ms"
+        f"  p99 {median['handout p99']:6.1f} ms"
+    )
+    print(
+        f"         submission POST /tasks/{{id}}/submit/    p50 {median['submit p50']:6.1f} ms"
+        f"  p99 {median['submit p99']:6.1f} ms"
+    )
+    ratio = median["tasks rps"] / median["floor rps"]
+    print(
+        f"  hand-out p99 < 50 ms: {'yes' if median['handout p99'] < 50 else 'NO'};"
+        f" throughput / floor = {ratio:.2f} ({'ok' if ratio >= 0.5 else 'below 0.5'})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""What a dataset export holds (SPEC 8): one frozen object shared by the command, the pages and the jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from annotation.errors import InvalidInput
+from annotation.models import TreeState
+
+
+class Inclusion(StrEnum):
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+    ONLY = "only"
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Trees are chosen by state, language and creation date; messages by the other fields.
+
+    ``states`` empty means every state. ``rejected`` is about messages whose review result is false
+    ("spam"). ``exclude`` drops the messages (and, in a tree, what sits under them); ``only`` and
+    ``user_id`` keep the matching messages, with the thread leading to them in a tree file. ``date_to``
+    is exclusive. With ``anonymize_seed`` every id is replaced by ``anonymous_id``.
+    """
+
+    states: tuple[str, ...] = (TreeState.READY_FOR_EXPORT,)
+    langs: tuple[str, ...] = ()
+    deleted: Inclusion = Inclusion.EXCLUDE
+    rejected: Inclusion = Inclusion.EXCLUDE
+    synthetic: Inclusion = Inclusion.EXCLUDE
+    user_id: uuid.UUID | None = None
+    date_from: dt.datetime | None = None
+    date_to: dt.datetime | None = None
+    prompts_only: bool = False
+    labels: bool = True
+    events: bool = True
+    anonymize_seed: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.states) - set(TreeState.values)
+        if unknown:
+            raise InvalidInput(_("Unknown tree state: %(states)s") % {"states": ", ".join(sorted(unknown))})
+        for name in ("deleted", "rejected", "synthetic"):
+            object.__setattr__(self, name, Inclusion(getattr(self, name)))
+        if self.date_from and self.date_to and self.date_from >= self.date_to:
+            raise InvalidInput(_("The start of the date range must be before its end."))
+
+    @classmethod
+    def everything(cls, **changes: object) -> ExportFilter:
+        """Every tree and every message, as stored (what a round trip needs)."""
+        fields = {"states": (), "deleted": "include", "rejected": "include", "synthetic": "include"}
+        return cls(**{**fields, **changes})
+
+    @property
+    def has_only(self) -> bool:
+        return self.user_id is not None or Inclusion.ONLY in (self.deleted, self.rejected, self.synthetic)
+
+
+def parse_inclusion(value: str) -> Inclusion:
+    try:
+        return Inclusion(value)
+    except ValueError:
+        raise InvalidInput(_("Expected include, exclude or only, not %(value)r.") % {"value": value}) from None
+
+
+def parse_date_bound(value: str, *, end: bool) -> dt.datetime:
+    """A date or a date and time (UTC unless given). A plain date as the end bound includes that day."""
+    try:
+        day = parse_date(value)
+        parsed = None if day else parse_datetime(value)
+    except ValueError:
+        day = parsed = None
+    if day is not None:
+        parsed = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+    if parsed is None:
+        raise InvalidInput(_("Not a date: %(value)r (expected YYYY-MM-DD).") % {"value": value})
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def parse_user_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(_("Not a user id (a UUID): %(value)r.") % {"value": value}) from None
+
+
+def anonymous_id(kind: str, value: str, seed: str) -> str:
+    """A stable stand-in for an id: the same (kind, id, seed) always gives the same UUID."""
+    digest = hashlib.sha256(f"{kind}\x1f{value}\x1f{seed}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))

@@ -1,0 +1,357 @@
+"""Export of trees to oasst1 files (SPEC 8), streaming: memory does not grow with the number of trees.
+
+Trees are read in id order, ``chunk_size`` at a time (keyset pagination). The messages, toxicity
+scores, rankings, reactions and reports of a chunk come in one query each, as plain tuples, and are
+assembled into nodes in the canonical form of exports.oasst_format, written, and dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.db import connection
+from django.db.models import F, Func, Q, TextField
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+from tqdm import tqdm
+
+from annotation.errors import InvalidInput
+from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore
+from exports.files import open_text
+from exports.filters import ExportFilter, Inclusion, anonymous_id
+from exports.oasst_format import DETOXIFY_MODEL, TREE_EXTRA_KEY
+
+CHUNK_SIZE = 2000
+MESSAGE_COLUMNS = (
+    "id_out",
+    "tree_id_out",
+    "parent_id_out",
+    "author_id_out",
+    "created_at_out",
+    "text",
+    "role",
+    "lang",
+    "review_count",
+    "review_result",
+    "deleted",
+    "rank",
+    "synthetic",
+    "model_name",
+    "emojis_text",
+    "labels_text",
+    "extra_text",
+)
+# JSON columns are spliced into the lines as the database writes them, without a decode and re-encode.
+JSON_AS_TEXT = {f"{name}_text": Cast(name, TextField()) for name in ("emojis", "labels", "extra")}
+EMPTY = ("{}", "", None)
+ISO_UTC = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+(ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
+MODEL_NAME, EMOJIS, LABELS, EXTRA = range(13, 17)
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class ExportReport:
+    trees: int = 0
+    messages: int = 0
+
+
+def export_to_file(
+    path: str | Path, export_filter: ExportFilter, *, flat: bool = False, progress: bool = False
+) -> ExportReport:
+    """Write a tree file (or a flat message file); gzip when the name ends in ``.gz``, ``-`` for stdout."""
+    try:
+        with open_text(path, "w") as out:
+            return export_to(out, export_filter, flat=flat, progress=progress)
+    except OSError as exc:
+        raise InvalidInput(_("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
+
+
+def export_to(
+    out: TextIO,
+    export_filter: ExportFilter,
+    *,
+    flat: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+    progress: bool = False,
+) -> ExportReport:
+    report = ExportReport()
+    bar = tqdm(unit=" trees", desc=str(_("Exporting")), disable=None if progress else True)
+    for chunk in iter_chunks(export_filter, flat=flat, chunk_size=chunk_size):
+        out.write("".join(chunk.lines))
+        report.trees += chunk.trees_written
+        report.messages += chunk.messages_written
+        bar.update(chunk.trees_read)
+    bar.close()
+    return report
+
+
+@dataclass
+class Chunk:
+    lines: list[str]  # each ends with a newline
+    trees_read: int = 0
+    trees_written: int = 0
+    messages_written: int = 0
+
+
+def iter_chunks(export_filter: ExportFilter, *, flat: bool = False, chunk_size: int = CHUNK_SIZE) -> Iterator[Chunk]:
+    """The file's lines, a chunk of trees at a time."""
+    trees = MessageTree.objects.filter(_trees_q(export_filter)).order_by("id")
+    trees = trees.annotate(**_out("id")).values_list("id_out", "state", "origin")
+    assembler = _Assembler(export_filter, flat=flat)
+    last_id = None
+    while True:
+        chunk = list((trees if last_id is None else trees.filter(id__gt=last_id))[:chunk_size])
+        if not chunk:
+            return
+        last_id = chunk[-1][0]
+        yield assembler.chunk(chunk)
+        if len(chunk) < chunk_size:
+            return
+
+
+class _Assembler:
+    """Turns the rows of a chunk of trees into file lines."""
+
+    def __init__(self, export_filter: ExportFilter, *, flat: bool) -> None:
+        self.filter = export_filter
+        self.flat = flat
+        seed = export_filter.anonymize_seed
+        if seed is None:
+            self.message_id: Callable[[Any], str] = str
+            self.user_id: Callable[[Any], str] = str
+        else:
+            self.message_id = lambda value: anonymous_id("message", str(value), seed)
+            self.user_id = lambda value: anonymous_id("user", str(value), seed)
+        self.kept = _predicate(export_filter, Inclusion.EXCLUDE)
+        self.matches = _predicate(export_filter, Inclusion.ONLY)
+        self.nodes = 0
+        self.anonymize = seed is not None
+
+    def chunk(self, trees: list[tuple]) -> Chunk:
+        # The chunk's trees are those the tree filter selects between its first and last id: a few
+        # parameters, where a list of ids would cost more to send than the query to run.
+        first, last = trees[0][0], trees[-1][0]
+        in_chunk = {
+            prefix: _trees_q(self.filter, prefix) & Q(**{f"{prefix}id__gte": first, f"{prefix}id__lte": last})
+            for prefix in ("tree__", "message__tree__")
+        }
+        messages = Message.objects.filter(in_chunk["tree__"])
+        if self.filter.prompts_only:
+            messages = messages.filter(parent__isnull=True)
+        by_tree: dict[Any, list[tuple]] = defaultdict(list)
+        messages = messages.annotate(**JSON_AS_TEXT, **_out("id", "tree_id", "parent_id", "author_id", "created_at"))
+        for row in messages.values_list(*MESSAGE_COLUMNS):
+            by_tree[row[TREE]].append(row)
+        scores = ToxicityScore.objects.filter(in_chunk["message__tree__"], model_name=DETOXIFY_MODEL)
+        self.detoxify = dict(
+            scores.annotate(scores_text=Cast("scores", TextField()), **_out("message_id")).values_list(
+                "message_id_out", "scores_text"
+            )
+        )
+        self.events = self._events(in_chunk) if self.filter.events else {}
+        chunk = Chunk(lines=[], trees_read=len(trees))
+        for tree_id, state, origin in trees:
+            rows = by_tree.get(tree_id)
+            if rows:
+                self._tree(rows, tree_id=tree_id, state=state, origin=origin, chunk=chunk)
+        return chunk
+
+    def _events(self, in_chunk: dict[str, Q]) -> dict[Any, dict[str, list]]:
+        events: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        message_id, user_id = self.message_id, self.user_id
+        rankings = (
+            Ranking.objects.filter(in_chunk["tree__"])
+            .order_by("id")
+            .annotate(**_out("parent_id", "tree_id", "user_id"))
+        )
+        for parent, tree, user, ranking, ranked_ids, not_rankable in rankings.values_list(
+            "parent_id_out", "tree_id_out", "user_id_out", "ranking", "ranked_message_ids", "not_rankable"
+        ):
+            event: dict[str, Any] = {"type": "ranking"}
+            if user is not None:
+                event["user_id"] = user_id(user)
+            event["ranking"] = ranking
+            event["ranked_message_ids"] = (
+                [message_id(i) for i in ranked_ids] if self.filter.anonymize_seed else ranked_ids
+            )
+            event["ranking_parent_id"] = message_id(parent)
+            event["message_tree_id"] = message_id(tree)
+            event["not_rankable"] = not_rankable
+            events[parent]["ranking"].append(event)
+        reactions = EmojiReaction.objects.filter(in_chunk["message__tree__"]).order_by("id")
+        reactions = reactions.annotate(**_out("message_id", "user_id"))
+        for message, user, emoji in reactions.values_list("message_id_out", "user_id_out", "emoji"):
+            events[message]["emoji"].append({"type": "emoji", "user_id": user_id(user), "emoji": emoji})
+        reports = Report.objects.filter(in_chunk["message__tree__"]).order_by("id")
+        reports = reports.annotate(**_out("message_id", "user_id"))
+        columns = ("message_id_out", "user_id_out", "report_type", "reason")
+        for message, user, report_type, reason in reports.values_list(*columns):
+            event = {"type": "report"} if user is None else {"type": "report", "user_id": user_id(user)}
+            event.update(report_type=report_type, reason=reason)
+            events[message]["report"].append(event)
+        return events
+
+    def _tree(self, rows: list[tuple], *, tree_id: Any, state: str, origin: str, chunk: Chunk) -> None:
+        root = None
+        children: dict[Any, list[tuple]] = defaultdict(list)
+        for row in rows:
+            if row[PARENT] is None:
+                root = row
+            else:
+                children[row[PARENT]].append(row)
+        if root is None:
+            return
+        for siblings in children.values():
+            siblings.sort(key=_reply_order)
+        tree_ref = self.message_id(tree_id)
+        if self.flat:
+            tail = _dumps({"message_tree_id": tree_ref, "tree_state": state})[1:]
+            written = len(chunk.lines)
+            for row in self._flat_rows(root, children):
+                chunk.lines.append(self._node(row)[:-1] + "," + tail + "\n")
+            chunk.messages_written += len(chunk.lines) - written
+            chunk.trees_written += len(chunk.lines) > written
+            return
+        before = self.nodes
+        prompt = self._build(root, children)
+        if prompt is None:
+            return
+        chunk.trees_written += 1
+        chunk.messages_written += self.nodes - before
+        tail: dict[str, Any] = {"origin": origin} if origin else {}
+        if root[EXTRA] not in EMPTY:
+            tail.update(json.loads(root[EXTRA]).get(TREE_EXTRA_KEY, {}))
+        head = _dumps({"message_tree_id": tree_ref, "tree_state": state})[:-1] + ',"prompt":' + prompt
+        chunk.lines.append(head + ("," + _dumps(tail)[1:] if tail else "}") + "\n")
+
+    def _build(self, row: tuple, children: dict) -> str | None:
+        """The node with its written replies, or None when neither it nor any reply is to be written."""
+        if not self.kept(row):
+            return None
+        replies = [node for child in children.get(row[ID], ()) if (node := self._build(child, children))]
+        if not replies and not self.matches(row):
+            return None
+        self.nodes += 1
+        node = self._node(row)
+        if replies:
+            return node[:-1] + ',"replies":[' + ",".join(replies) + "]}"
+        return node
+
+    def _flat_rows(self, root: tuple, children: dict) -> Iterator[tuple]:
+        """Depth first, in reply order: the kept messages under kept parents that match the filter."""
+        stack = [root]
+        while stack:
+            row = stack.pop()
+            if not self.kept(row):
+                continue
+            if self.matches(row):
+                yield row
+            stack.extend(reversed(children.get(row[ID], ())))
+
+    def _node(self, row: tuple) -> str:
+        """The node as JSON text, without its replies."""
+        message_id = row[ID]
+        node: dict[str, Any] = {"message_id": self.message_id(message_id)}
+        if row[PARENT] is not None:
+            node["parent_id"] = self.message_id(row[PARENT])
+        if row[AUTHOR] is not None:
+            node["user_id"] = self.user_id(row[AUTHOR])
+        node["created_date"] = _iso(row[CREATED])
+        node["text"] = row[TEXT]
+        node["role"] = row[ROLE]
+        node["lang"] = row[LANG]
+        review_count = row[REVIEW_COUNT]
+        node["review_count"] = review_count
+        review_result = row[REVIEW_RESULT]
+        if review_result or (review_result is not None and review_count > 2):
+            node["review_result"] = review_result
+        node["deleted"] = row[DELETED]
+        if row[RANK] is not None:
+            node["rank"] = row[RANK]
+        node["synthetic"] = row[SYNTHETIC]
+        if row[MODEL_NAME]:
+            node["model_name"] = row[MODEL_NAME]
+        extra = json.loads(row[EXTRA]) if row[EXTRA] not in EMPTY else {}
+        if self.filter.events:
+            events = self.events.get(message_id)
+            verbatim = extra.get("events")
+            if verbatim:
+                events = events if events is not None else {}
+                for kind, kind_events in verbatim.items():
+                    events[kind] = events.get(kind, []) + [self._verbatim_event(event) for event in kind_events]
+            if events:
+                node["events"] = events
+        if extra:
+            node.update((key, value) for key, value in extra.items() if key not in ("events", TREE_EXTRA_KEY))
+        text = _dumps(node)[:-1]
+        if row[EMOJIS] not in EMPTY:
+            text += ',"emojis":' + row[EMOJIS]
+        if self.filter.labels and row[LABELS] not in EMPTY:
+            text += ',"labels":' + row[LABELS]
+        detoxify = self.detoxify.get(message_id)
+        if detoxify not in EMPTY:
+            text += ',"detoxify":' + detoxify
+        return text + "}"
+
+    def _verbatim_event(self, event: Any) -> Any:
+        """An event kept as imported; anonymized, its ``user_id`` is replaced too."""
+        if not self.anonymize or not isinstance(event, dict) or not isinstance(event.get("user_id"), str):
+            return event
+        return {**event, "user_id": self.user_id(event["user_id"])}
+
+
+def _out(*names: str) -> dict[str, Any]:
+    """Columns read as ``<name>_out`` in their exported form: as text on PostgreSQL (ids, and dates in
+    ISO 8601), which spares building UUID and datetime objects; elsewhere as Django converts them."""
+    if connection.vendor != "postgresql":
+        return {f"{name}_out": F(name) for name in names}
+    return {
+        f"{name}_out": Func(F(name), template=ISO_UTC, output_field=TextField())
+        if name == "created_at"
+        else Cast(name, TextField())
+        for name in names
+    }
+
+
+def _iso(value: Any) -> str:
+    """Dates as Python writes them, which leaves out a zero fraction of a second."""
+    return value.replace(".000000+", "+", 1) if isinstance(value, str) else value.isoformat()
+
+
+def _trees_q(export_filter: ExportFilter, prefix: str = "") -> Q:
+    """The tree filter, on MessageTree itself or through a relation (``prefix``, e.g. ``tree__``)."""
+    conditions = {
+        "state__in": export_filter.states,
+        "lang__in": export_filter.langs,
+        "created_at__gte": export_filter.date_from,
+        "created_at__lt": export_filter.date_to,
+    }
+    return Q(**{prefix + lookup: value for lookup, value in conditions.items() if value})
+
+
+def _reply_order(row: tuple) -> tuple:
+    rank = row[RANK]
+    return (rank is None, rank or 0, row[CREATED], str(row[ID]))
+
+
+def _predicate(export_filter: ExportFilter, inclusion: Inclusion) -> Callable[[tuple], bool]:
+    """The test of a message row: the ``exclude`` filters (kept) or the ``only`` ones (matches)."""
+    only = inclusion == Inclusion.ONLY
+    tests: list[Callable[[tuple], bool]] = []
+    if export_filter.deleted == inclusion:
+        tests.append(lambda row: bool(row[DELETED]) == only)
+    if export_filter.rejected == inclusion:
+        tests.append(lambda row: (row[REVIEW_RESULT] is False) == only)
+    if export_filter.synthetic == inclusion:
+        tests.append(lambda row: bool(row[SYNTHETIC]) == only)
+    if only and export_filter.user_id is not None:
+        user_id = str(export_filter.user_id)
+        tests.append(lambda row: str(row[AUTHOR]) == user_id)
+    return lambda row: all(test(row) for test in tests)

@@ -1,0 +1,65 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import UserStats
+from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
+from accounts.services.stats import refresh_user_stats
+from annotation.errors import InvalidInput
+from annotation.models import Draft, Message, TaskType
+from tests.factories import UserFactory, make_prompt, make_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_update_profile_keeps_known_languages_in_list_order():
+    user = UserFactory()
+    update_profile(user=user, display_name=" Grace ", languages=["zh", "de", "de"], show_on_leaderboard=False)
+    user.refresh_from_db()
+    assert (user.display_name, user.languages, user.show_on_leaderboard) == ("Grace", ["de", "zh"], False)
+
+
+def test_update_profile_rejects_unknown_languages():
+    user = UserFactory()
+    with pytest.raises(InvalidInput):
+        update_profile(user=user, display_name="", languages=["klingon"], show_on_leaderboard=True)
+
+
+def test_accept_terms_keeps_the_first_acceptance():
+    user = UserFactory(tos_accepted_at=None)
+    first = timezone.now()
+    accept_terms(user=user, now=first)
+    accept_terms(user=user, now=first + timezone.timedelta(days=1))
+    user.refresh_from_db()
+    assert user.tos_accepted_at == first
+
+
+def test_regenerate_api_token_replaces_the_old_one():
+    user = UserFactory()
+    first = regenerate_api_token(user=user)
+    second = regenerate_api_token(user=user)
+    assert first.key != second.key
+    assert list(Token.objects.filter(user=user).values_list("key", flat=True)) == [second.key]
+
+
+def test_delete_account_anonymises_and_keeps_contributions():
+    user = UserFactory(display_name="Real Name", languages=["en", "fr"])
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    prompt = make_prompt(author=user)
+    reply = make_reply(prompt, author=UserFactory())
+    Draft.objects.create(user=user, parent_message=reply, task_type=TaskType.PROMPTER_REPLY, text="unsent")
+    refresh_user_stats()
+    assert UserStats.objects.filter(user=user).exists()
+
+    delete_account(user=user)
+
+    user.refresh_from_db()
+    assert user.username.startswith("deleted-")
+    assert (user.email, user.display_name, user.first_name, user.last_name, user.languages) == ("", "", "", "", [])
+    assert not user.has_usable_password()
+    assert not user.enabled and not user.is_active and not user.show_on_leaderboard
+    assert not EmailAddress.objects.filter(user=user).exists()
+    assert not UserStats.objects.filter(user=user).exists()
+    assert not Draft.objects.filter(user=user).exists()
+    assert Message.objects.get(pk=prompt.pk).author == user

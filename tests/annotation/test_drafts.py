@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from annotation.errors import NotTaskOwner, TaskClosed, WrongTaskKind
+from annotation.models import Draft, TaskState, TaskType
+from annotation.services.drafts import discard_drafts, draft_for, save_draft
+from annotation.services.task_handout import expire_stale_tasks, request_task, skip_task
+from tests.factories import UserFactory, make_trees_for_every_task_type
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def user():
+    make_trees_for_every_task_type()
+    return UserFactory()
+
+
+def test_save_keeps_one_draft_per_task_with_its_parent(user):
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    save_draft(user=user, task=task, text="first")
+    draft = save_draft(user=user, task=task, text="second")
+    assert Draft.objects.get() == draft
+    assert (draft.text, draft.parent_message_id, draft.task_type) == ("second", task.parent_message_id, task.type)
+    assert draft_for(user=user, task=task) == draft
+
+
+def test_only_the_owner_of_a_writing_task_has_drafts(user):
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    with pytest.raises(NotTaskOwner):
+        save_draft(user=UserFactory(), task=task, text="x")
+    review = request_task(user=user, lang="en", task_type=TaskType.LABEL_ASSISTANT_REPLY)
+    with pytest.raises(WrongTaskKind):
+        save_draft(user=user, task=review, text="x")
+    assert draft_for(user=UserFactory(), task=task) is None
+
+
+def test_a_submitted_task_takes_no_more_drafts(user):
+    task = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    task.state = TaskState.DONE
+    task.save()
+    with pytest.raises(TaskClosed):
+        save_draft(user=user, task=task, text="late keystrokes")
+
+
+def test_the_text_of_an_expired_task_is_offered_on_the_next_task_for_the_same_parent(user):
+    task = request_task(user=user, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    save_draft(user=user, task=task, text="keep me")
+    expire_stale_tasks(now=timezone.now() + timedelta(hours=1))
+    save_draft(user=user, task=task, text="keep me, typed after expiry")
+    again = request_task(user=user, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    assert draft_for(user=user, task=again).text == "keep me, typed after expiry"
+
+
+def test_unsent_initial_prompts_carry_over_but_skipped_ones_do_not(user):
+    first = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    save_draft(user=user, task=first, text="an idea")
+    second = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    assert draft_for(user=user, task=second).text == "an idea"
+    skip_task(task=first, user=user, reason="other")
+    assert draft_for(user=user, task=second) is None
+    assert draft_for(user=user, task=first).text == "an idea"
+
+
+def test_discard_forgets_the_drafts_for_the_same_parent(user):
+    task = request_task(user=user, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    save_draft(user=user, task=task, text="sent")
+    other = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    save_draft(user=user, task=other, text="still mine")
+    assert discard_drafts(user=user, task=task) == 1
+    assert list(Draft.objects.values_list("text", flat=True)) == ["still mine"]

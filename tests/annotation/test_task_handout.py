@@ -1,0 +1,317 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from annotation import selectors
+from annotation.errors import (
+    InvalidTaskType,
+    NoTaskAvailable,
+    NotTaskOwner,
+    RateLimited,
+    TaskClosed,
+    TaskExpired,
+    TooManyPendingTasks,
+    UserDisabled,
+)
+from annotation.models import Message, MessageTree, Task, TaskState, TaskType, TreeState
+from annotation.services.submissions import submit_ranking, submit_text
+from annotation.services.task_handout import (
+    acknowledge_task,
+    expire_stale_tasks,
+    renew_task,
+    request_task,
+    skip_task,
+)
+from moderation.models import ModerationAction
+from tests.factories import MessageFactory, UserFactory, make_prompt, make_ranking_tree, make_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_reply_task_claims_a_slot_and_shows_the_thread():
+    root = make_prompt()
+    answer = make_reply(root)
+    follow_up = make_reply(answer)
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert task.state == TaskState.OPEN and task.tree_id == root.tree_id
+    # Two prompter parents have room; both are offered.
+    assert task.parent_message_id in (root.pk, follow_up.pk)
+    parent = Message.objects.get(pk=task.parent_message_id)
+    assert parent.reply_claims == 1
+    expected = [str(root.pk)] if parent == root else [str(root.pk), str(answer.pk), str(follow_up.pk)]
+    assert task.payload["thread"] == expected
+    lease = task.expires_at - task.created_at
+    assert timedelta(minutes=29) < lease <= timedelta(minutes=30)
+
+
+def test_the_last_slot_goes_to_one_volunteer_only(tree_manager):
+    tree_manager(max_children_count=2)
+    root = make_prompt()
+    make_reply(root)
+    first = request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert first.parent_message_id == root.pk
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+
+
+def test_an_assistant_reply_takes_one_prompter_follow_up():
+    answer = make_reply(make_prompt())
+    request_task(user=UserFactory(), lang="en", task_type=TaskType.PROMPTER_REPLY)
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.PROMPTER_REPLY)
+    answer.refresh_from_db()
+    assert answer.reply_claims == 1
+
+
+def test_no_replies_beyond_the_maximum_depth():
+    root = make_prompt()
+    MessageTree.objects.filter(pk=root.tree_id).update(max_depth=1)
+    make_reply(root)
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.PROMPTER_REPLY)
+
+
+def test_own_messages_and_other_languages_are_not_offered():
+    author = UserFactory()
+    make_prompt(author=author)
+    make_prompt(lang="de")
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=author, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+
+
+def test_a_random_request_falls_back_to_an_initial_prompt():
+    task = request_task(user=UserFactory(), lang="en")
+    assert task.type == TaskType.INITIAL_PROMPT and task.payload["thread"] == []
+    assert abs(task.expires_at - task.created_at - timedelta(hours=48)) < timedelta(seconds=5)
+
+
+def test_a_random_request_draws_by_the_weights(tree_manager):
+    tree_manager(weight_ranking=0, weight_label_prompt=0, weight_initial_prompt=0, weight_reply=1, weight_label_reply=0)
+    make_prompt()
+    make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+    assert request_task(user=UserFactory(), lang="en").type == TaskType.ASSISTANT_REPLY
+    tree_manager(weight_reply=0, weight_label_prompt=1)
+    assert request_task(user=UserFactory(), lang="en").type == TaskType.LABEL_INITIAL_PROMPT
+
+
+def test_lonely_prompter_messages_are_preferred(tree_manager):
+    tree_manager(p_lonely_child_extension=1.0)
+    root = make_prompt()
+    make_reply(root)
+    make_reply(root)
+    lonely = make_reply(make_reply(root))
+    for _ in range(6):
+        task = request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+        assert task.parent_message_id == lonely.pk
+        skip_task(task=task, user=task.user, reason="")
+
+
+def test_review_tasks_use_the_simple_label_set_by_probability(tree_manager):
+    tree_manager(p_full_labeling_review_reply_prompter=0.0)
+    pending = make_reply(make_reply(make_prompt()), accepted=False)
+    task = request_task(user=UserFactory(), lang="en", task_type=TaskType.LABEL_PROMPTER_REPLY)
+    assert task.message_id == pending.pk
+    assert task.payload["full_labels"] is False
+    assert task.payload["label_names"] == ["spam", "lang_mismatch", "quality"]
+
+    answer = make_reply(make_prompt(), accepted=False)
+    task = request_task(user=UserFactory(), lang="en", task_type=TaskType.LABEL_ASSISTANT_REPLY)
+    assert task.message_id == answer.pk and task.payload["full_labels"] is True
+    assert {"fails_task", "helpfulness"} <= set(task.payload["label_names"])
+
+
+def test_a_message_gets_no_more_review_claims_than_reviews_needed():
+    make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+    for _ in range(3):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.LABEL_INITIAL_PROMPT)
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.LABEL_INITIAL_PROMPT)
+
+
+def test_a_ranking_task_shows_the_accepted_siblings_shuffled():
+    root = make_ranking_tree(replies=3)
+    replies = {str(pk) for pk in Message.objects.filter(parent=root).values_list("pk", flat=True)}
+    make_reply(root, accepted=False, review_result=False)
+    writer = Message.objects.get(pk=next(iter(replies))).author
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=writer, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    task = request_task(user=UserFactory(), lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    assert task.parent_message_id == root.pk and set(task.payload["replies"]) == replies
+    assert task.payload["thread"] == [str(root.pk)]
+
+
+def test_an_item_already_done_by_the_user_is_not_offered_again():
+    root = make_ranking_tree()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    submit_ranking(task=task, user=user, ranking=task.payload["replies"])
+    assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.RANKING
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    assert request_task(user=UserFactory(), lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+
+
+def test_an_unknown_task_type_or_a_disabled_user_is_refused():
+    with pytest.raises(InvalidTaskType):
+        request_task(user=UserFactory(), lang="en", task_type="write_a_poem")
+    with pytest.raises(UserDisabled):
+        request_task(user=UserFactory(enabled=False), lang="en")
+
+
+def test_at_most_max_pending_tasks_per_user(tree_manager):
+    tree_manager(max_pending_tasks_per_user=3)
+    user = UserFactory()
+    tasks = [request_task(user=user, lang="en") for _ in range(3)]
+    with pytest.raises(TooManyPendingTasks):
+        request_task(user=user, lang="en")
+    skip_task(task=tasks[0], user=user, reason="")
+    request_task(user=user, lang="en")
+
+
+def test_task_requests_are_rate_limited(tree_manager):
+    tree_manager(rate_limit_task_requests=3)
+    user = UserFactory()
+    for _ in range(3):
+        skip_task(task=request_task(user=user, lang="en"), user=user)
+    with pytest.raises(RateLimited):
+        request_task(user=user, lang="en")
+    Task.objects.filter(user=user).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert request_task(user=user, lang="en")
+
+
+def test_a_skip_records_the_reason_counts_and_hides_the_item_for_good():
+    root = make_prompt()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    skipped = skip_task(task=task, user=user, reason="  I know nothing about cats  ")
+    assert skipped.state == TaskState.SKIPPED and skipped.skip_reason == "I know nothing about cats"
+    root.refresh_from_db()
+    assert root.emojis == {"_skip_reply": 1} and root.reply_claims == 0
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    # Still hidden after the task would have expired, and still there for others.
+    expire_stale_tasks(now=timezone.now() + timedelta(days=3))
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY).parent_message_id == root.pk
+
+
+def test_skipping_a_review_or_a_ranking_counts_on_the_message():
+    pending = make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+    user = UserFactory()
+    skip_task(task=request_task(user=user, lang="en", task_type=TaskType.LABEL_INITIAL_PROMPT), user=user)
+    pending.refresh_from_db()
+    assert pending.emojis == {"_skip_labeling": 1} and pending.review_claims == 0
+
+
+def test_a_tree_whose_replies_are_skipped_too_often_is_halted(tree_manager):
+    tree_manager(auto_mod_max_skip_reply=2)
+    root = make_prompt()
+    for _ in range(2):
+        user = UserFactory()
+        skip_task(task=request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY), user=user, reason="x")
+    assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.HALTED_BY_MODERATOR
+    action = ModerationAction.objects.get(tree_id=root.tree_id)
+    assert action.kind == ModerationAction.Kind.AUTO and action.moderator is None
+
+
+def test_expired_claims_free_their_slot(tree_manager):
+    tree_manager(max_children_count=1)
+    root = make_prompt()
+    first_user = UserFactory()
+    first = request_task(user=first_user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+
+    assert expire_stale_tasks(now=timezone.now() + timedelta(minutes=29)) == 0
+    assert expire_stale_tasks(now=timezone.now() + timedelta(minutes=31)) == 1
+    first.refresh_from_db()
+    root.refresh_from_db()
+    assert first.state == TaskState.EXPIRED and root.reply_claims == 0
+    assert selectors.open_tasks(user=first_user).count() == 0
+
+    # The slot is free: the late submission is still accepted...
+    reply = submit_text(task=first, user=first_user, text="Late, but here.")
+    root.refresh_from_db()
+    assert reply.parent_id == root.pk and root.children_count == 1 and root.reply_claims == 0
+    with pytest.raises(NoTaskAvailable):
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+
+
+def test_a_late_submission_is_refused_once_someone_else_took_the_slot(tree_manager):
+    tree_manager(max_children_count=1)
+    make_prompt()
+    late_user = UserFactory()
+    late = request_task(user=late_user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    Task.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    expire_stale_tasks()
+    other = request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert other.parent_message_id == late.parent_message_id
+    late.refresh_from_db()
+    with pytest.raises(TaskExpired):
+        submit_text(task=late, user=late_user, text="Too late.")
+
+
+def test_a_reply_lease_is_renewed_while_the_page_is_open():
+    make_prompt()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    Task.objects.filter(pk=task.pk).update(expires_at=timezone.now() + timedelta(minutes=1))
+    task.refresh_from_db()
+    renewed = renew_task(task=task, user=user)
+    assert renewed.expires_at > timezone.now() + timedelta(minutes=29)
+    with pytest.raises(NotTaskOwner):
+        renew_task(task=task, user=UserFactory())
+
+    # Never beyond task_expiry_hours after the hand-out.
+    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(hours=47, minutes=50))
+    renewed = renew_task(task=task, user=user)
+    assert renewed.expires_at == renewed.created_at + timedelta(hours=48)
+    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(hours=49))
+    with pytest.raises(TaskExpired):
+        renew_task(task=task, user=user)
+
+    expire_stale_tasks(now=timezone.now() + timedelta(days=3))
+    with pytest.raises(TaskExpired):
+        renew_task(task=task, user=user)
+
+
+def test_acknowledge_marks_an_open_task():
+    user = UserFactory()
+    task = acknowledge_task(task=request_task(user=user, lang="en"), user=user)
+    assert task.acknowledged_at is not None
+    skip_task(task=task, user=user)
+    with pytest.raises(TaskClosed):
+        acknowledge_task(task=task, user=user)
+
+
+def test_task_availability_counts_candidates_per_type():
+    root = make_prompt()
+    make_reply(root, accepted=False)
+    make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+    counts = selectors.task_availability(user=UserFactory(), lang="en")
+    assert counts[TaskType.ASSISTANT_REPLY] == 1
+    assert counts[TaskType.LABEL_ASSISTANT_REPLY] == 1
+    assert counts[TaskType.LABEL_INITIAL_PROMPT] == 1
+    assert counts[TaskType.RANK_ASSISTANT_REPLIES] == 0 and counts[TaskType.INITIAL_PROMPT] == 1
+
+
+def test_the_hand_out_runs_a_bounded_number_of_queries(django_assert_max_num_queries):
+    for _ in range(5):
+        root = make_prompt()
+        make_reply(make_reply(root))
+        make_reply(root, accepted=False)
+        make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+        make_ranking_tree()
+    MessageFactory.create_batch(20, lang="en")
+    for _ in range(10):
+        user = UserFactory()
+        with django_assert_max_num_queries(10):
+            request_task(user=user, lang="en")
+    user = UserFactory()
+    with django_assert_max_num_queries(12):
+        # Every group empty but the prompt: the worst case.
+        request_task(user=user, lang="xx")

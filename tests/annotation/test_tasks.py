@@ -1,0 +1,37 @@
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from annotation import tasks
+from annotation.models import MessageTree, Task, TaskState, TreeState
+from tests.factories import UserFactory, make_prompt, make_ranking_tree
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_periodic_jobs_are_scheduled():
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "annotation.tasks.expire_stale_tasks",
+        "annotation.tasks.run_prompt_lotteries",
+        "annotation.tasks.score_ready_trees",
+        "annotation.tasks.recheck_trees",
+    } <= scheduled
+
+
+def test_the_periodic_jobs_expire_claims_run_lotteries_and_score_trees():
+    waiting = make_prompt(state=TreeState.PROMPT_LOTTERY_WAITING)
+    task = Task.objects.create(type="initial_prompt", user=UserFactory(), lang="en", expires_at=timezone.now())
+    root = make_ranking_tree()
+    MessageTree.objects.filter(pk=root.tree_id).update(state=TreeState.READY_FOR_SCORING)
+
+    assert tasks.expire_stale_tasks.delay().get() == 1
+    assert tasks.run_prompt_lotteries.delay().get() == 1
+    # No rankings: every one of them is missing, so the tree goes back to ranking.
+    assert tasks.recheck_trees.delay().get() == 1
+    assert tasks.score_ready_trees.delay().get() == 0
+
+    task.refresh_from_db()
+    assert task.state == TaskState.EXPIRED
+    assert MessageTree.objects.get(pk=waiting.tree_id).state == TreeState.GROWING
+    assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.RANKING

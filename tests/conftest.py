@@ -1,0 +1,66 @@
+"""Shared fixtures, and the rule for tests that need PostgreSQL, Redis or Chromium.
+
+Outside CI such a test is skipped when its service is missing; with CI=true
+(OASST_REQUIRE_SERVICES=1) it fails instead, so nothing is silently left out there.
+"""
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.conf import settings
+
+BROWSER_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _redis_url() -> str:
+    return os.environ.get("OASST_TEST_REDIS_URL", "")
+
+
+def _redis_answers() -> bool:
+    url = _redis_url()
+    if not url:
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "PostgreSQL is not configured"
+    if marker == "redis" and not _redis_answers():
+        return "Redis is not reachable"
+    if marker == "browser" and not shutil.which(BROWSER_PATH):
+        return f"Chromium not found at {BROWSER_PATH}"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    required = os.environ.get("OASST_REQUIRE_SERVICES") == "1"
+    for item in items:
+        for marker in ("postgres", "redis", "browser"):
+            if marker not in item.keywords:
+                continue
+            reason = _missing(marker)
+            if reason is None:
+                continue
+            if required:
+                item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
+                item.user_properties.append(("missing_service", reason))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _fail_missing_service(request):
+    reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
+    pytest.fail(f"required in CI: {'; '.join(reasons)}")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return _redis_url()

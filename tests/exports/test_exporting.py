@@ -1,0 +1,150 @@
+import gzip
+import json
+import uuid
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from annotation.models import Message, MessageTree
+from exports.filters import ExportFilter, Inclusion, anonymous_id
+from exports.services.importing import import_file
+from tests.exports.conftest import SAMPLE, export_objs
+
+pytestmark = pytest.mark.django_db
+
+ENGLISH_TREE = "92276658-1e27-41c0-8a6a-63ec24ede6a4"
+SYNTHETIC_USER_TREE_AUTHOR = "6513270e-269e-4d37-b2a7-4de452e6b438"
+
+
+@pytest.fixture(autouse=True)
+def _sample():
+    import_file(SAMPLE)
+
+
+def _walk(node):
+    yield node
+    for reply in node.get("replies", ()):
+        yield from _walk(reply)
+
+
+def _messages(trees):
+    return [node for tree in trees for node in _walk(tree["prompt"])]
+
+
+def test_default_export_is_the_released_dataset():
+    trees = export_objs(ExportFilter())
+    assert {tree["tree_state"] for tree in trees} == {"ready_for_export"}
+    assert len(trees) == 3
+    messages = _messages(trees)
+    assert not any(m["deleted"] or m["synthetic"] or m.get("review_result") is False for m in messages)
+
+
+def test_state_and_language_filters():
+    assert len(export_objs(ExportFilter(states=()))) == 9  # the rejected prompt is left out by default
+    trees = export_objs(ExportFilter.everything(states=("growing", "ranking")))
+    assert sorted(tree["tree_state"] for tree in trees) == ["growing", "growing", "ranking"]
+    trees = export_objs(ExportFilter.everything(langs=("ja", "he")))
+    assert sorted(tree["prompt"]["lang"] for tree in trees) == ["he", "ja"]
+
+
+def test_deleted_filter():
+    excluded = _messages(export_objs(ExportFilter.everything(deleted=Inclusion.EXCLUDE)))
+    assert len(excluded) == 26 and not any(m["deleted"] for m in excluded)
+    # In a tree file the thread leading to a deleted message comes with it.
+    only = export_objs(ExportFilter.everything(deleted=Inclusion.ONLY))
+    assert [m["deleted"] for m in _messages(only)] == [False, True, True]
+    flat = export_objs(ExportFilter.everything(deleted=Inclusion.ONLY), flat=True)
+    assert [m["deleted"] for m in flat] == [True, True]
+
+
+def test_rejected_filter():
+    rejected = export_objs(ExportFilter.everything(rejected=Inclusion.ONLY), flat=True)
+    assert {m["lang"] for m in rejected} == {"es", "zh"}
+    assert all(m["review_result"] is False for m in rejected)
+    kept = export_objs(ExportFilter.everything(rejected=Inclusion.EXCLUDE), flat=True)
+    assert len(kept) == 28 - 3  # the rejected reply, its follow-up, the rejected prompt
+
+
+def test_synthetic_filter():
+    only = export_objs(ExportFilter.everything(synthetic=Inclusion.ONLY), flat=True)
+    assert [(m["synthetic"], m["model_name"]) for m in only] == [(True, "oasst-sft-1-pythia-12b")]
+    assert len(export_objs(ExportFilter.everything(synthetic=Inclusion.EXCLUDE), flat=True)) == 27
+
+
+def test_user_filter():
+    user = uuid.UUID(SYNTHETIC_USER_TREE_AUTHOR)
+    flat = export_objs(ExportFilter.everything(user_id=user), flat=True)
+    assert len(flat) == 2 and all(m["user_id"] == str(user) for m in flat)
+    trees = export_objs(ExportFilter.everything(user_id=user))
+    assert [tree["message_tree_id"] for tree in trees] == [ENGLISH_TREE]
+    # The follow-up comes with the thread that leads to it, the other replies are left out.
+    assert len(_messages(trees)) == 3
+
+
+def test_date_range_uses_tree_creation(capsys):
+    call_command("export_oasst", "-", state=["all"], date_from="2023-02-10", date_to="2023-02-11", deleted="include")
+    trees = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(tree["prompt"]["lang"] for tree in trees) == ["ar", "ja"]
+
+
+def test_prompts_only_no_labels_no_events():
+    trees = export_objs(ExportFilter.everything(prompts_only=True, labels=False, events=False))
+    assert len(trees) == 10
+    for tree in trees:
+        assert "replies" not in tree["prompt"]
+        assert "labels" not in tree["prompt"] and "events" not in tree["prompt"]
+    assert "detoxify" in trees[0]["prompt"] or any("detoxify" in tree["prompt"] for tree in trees)
+
+
+def test_anonymization_is_stable_for_a_seed():
+    first = export_objs(ExportFilter.everything(anonymize_seed="s1"))
+    again = export_objs(ExportFilter.everything(anonymize_seed="s1"))
+    other = export_objs(ExportFilter.everything(anonymize_seed="s2"))
+    assert first == again
+    assert first != other
+    plain = export_objs(ExportFilter.everything())
+    text = json.dumps(first)
+    for node in _messages(plain):
+        assert node["message_id"] not in text
+        assert node.get("user_id", "no user") not in text
+    english = next(tree for tree in first if tree["message_tree_id"] == anonymous_id("message", ENGLISH_TREE, "s1"))
+    prompt = english["prompt"]
+    assert prompt["message_id"] == english["message_tree_id"]
+    ranking = prompt["events"]["ranking"][0]
+    assert ranking["ranking_parent_id"] == prompt["message_id"]
+    assert set(ranking["ranked_message_ids"]) == {reply["message_id"] for reply in prompt["replies"]}
+    assert all(reply["parent_id"] == prompt["message_id"] for reply in prompt["replies"])
+
+
+def test_command_writes_gzip_and_flat_files(tmp_path):
+    path = tmp_path / "out.jsonl.gz"
+    call_command("export_oasst", str(path), flat=True, state=["all"], lang=["en,es"], verbosity=0)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        messages = [json.loads(line) for line in handle]
+    assert {m["lang"] for m in messages} == {"en", "es"}
+    assert all(m["tree_state"] and m["message_tree_id"] for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"state": ["finished"]}, "Unknown tree state"),
+        ({"deleted": "maybe"}, "include, exclude or only"),
+        ({"date_from": "2023-02-30"}, "Not a date"),
+        ({"user": "bob"}, "Not a user id"),
+        ({"date_from": "2023-03-01", "date_to": "2023-02-01"}, "before its end"),
+    ],
+)
+def test_command_refuses_bad_options(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("export_oasst", "-", **options)
+
+
+@pytest.mark.postgres
+def test_export_runs_a_bounded_number_of_queries_per_chunk(django_assert_max_num_queries):
+    assert MessageTree.objects.count() == 10
+    # 5 chunks of 2 trees: each chunk reads trees, messages, toxicity, rankings, reactions and reports.
+    with django_assert_max_num_queries(5 * 6 + 1):
+        trees = export_objs(chunk_size=2)
+    assert len(trees) == 10
+    assert Message.objects.count() == len(_messages(trees))

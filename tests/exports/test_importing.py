@@ -1,0 +1,147 @@
+import gzip
+import json
+import shutil
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore, TreeState
+from exports.filters import ExportFilter
+from exports.services.importing import ImportFailed, import_file
+from tests.exports.conftest import SAMPLE, assert_round_trip, export_objs
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(path, objs_or_lines):
+    lines = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in objs_or_lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_sample_round_trip(sample):
+    report = import_file(SAMPLE)
+    assert (report.trees, report.messages, report.errors) == (10, 28, [])
+    assert_round_trip(sample, export_objs())
+
+
+def test_sample_rows():
+    import_file(SAMPLE)
+    english = MessageTree.objects.get(id="92276658-1e27-41c0-8a6a-63ec24ede6a4")
+    assert (english.state, english.origin, english.lang) == (TreeState.READY_FOR_EXPORT, "fixture", "en")
+    assert english.created_at == Message.objects.get(id=english.id).created_at
+    assert Ranking.objects.filter(tree=english).count() == 6
+    assert Ranking.objects.filter(parent_id=english.id).count() == 3
+    assert Message.objects.get(id=english.id).ranking_count == 3
+    assert Message.objects.get(id=english.id).children_count == 3
+    assert EmojiReaction.objects.count() == 5
+    assert Report.objects.get().report_type == "spam"
+    assert ToxicityScore.objects.filter(model_name="detoxify").count() == 9
+    synthetic = Message.objects.get(synthetic=True)
+    assert synthetic.author is None and synthetic.model_name == "oasst-sft-1-pythia-12b"
+    deleted = Message.objects.filter(deleted=True)
+    assert deleted.count() == 2 and {m.depth for m in deleted} == {1, 2}
+
+
+def test_gzip_and_plain_files_give_the_same_data(tmp_path, sample):
+    gz = tmp_path / "sample.jsonl.gz"
+    with open(SAMPLE, "rb") as src, gzip.open(gz, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    call_command("import_oasst", str(gz), verbosity=0)
+    assert_round_trip(sample, export_objs())
+
+
+def test_unknown_users_become_placeholders():
+    known = UserFactory(id="6513270e-269e-4d37-b2a7-4de452e6b438")
+    report = import_file(SAMPLE)
+    assert report.users_created == 11
+    placeholders = User.objects.filter(is_placeholder=True)
+    assert placeholders.count() == 11
+    assert not User.objects.get(id=known.id).is_placeholder
+    user = placeholders.first()
+    assert not user.has_usable_password()
+    assert user.username == f"imported-{user.id.hex}"
+
+
+def test_existing_trees_are_skipped_and_reported(capsys):
+    import_file(SAMPLE)
+    report = import_file(SAMPLE)
+    assert (report.trees, len(report.existing_trees), report.errors) == (0, 10, [])
+    assert MessageTree.objects.count() == 10
+    call_command("import_oasst", str(SAMPLE))
+    assert "Skipped 10 trees already present" in capsys.readouterr().out
+
+
+def _broken_file(tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    bad_role = json.loads(lines[2])
+    bad_role["prompt"]["replies"][0]["role"] = "robot"
+    return _write(tmp_path / "broken.jsonl", [lines[0], "{broken", lines[1], bad_role, lines[3]])
+
+
+def test_malformed_lines_are_skipped_with_their_line_numbers(tmp_path):
+    report = import_file(_broken_file(tmp_path))
+    assert report.trees == 3
+    assert [(error.line, "JSON" in error.message or "role" in error.message) for error in report.errors] == [
+        (2, True),
+        (4, True),
+    ]
+    # The tree of the bad line is not half imported.
+    assert MessageTree.objects.count() == 3
+    assert not Message.objects.filter(lang="de").exists()
+
+
+def test_strict_import_stops_at_the_first_error_and_keeps_nothing(tmp_path, capsys):
+    path = _broken_file(tmp_path)
+    with pytest.raises(ImportFailed, match="line 2"):
+        import_file(path, strict=True)
+    assert not MessageTree.objects.exists() and not User.objects.exists()
+    with pytest.raises(CommandError, match="line 2: not valid JSON"):
+        call_command("import_oasst", str(path), strict=True)
+    assert not Message.objects.exists()
+
+
+def test_command_reports_errors_without_failing(tmp_path, capsys):
+    call_command("import_oasst", str(_broken_file(tmp_path)))
+    captured = capsys.readouterr()
+    assert "line 4: unknown role 'robot'" in captured.err
+    assert "Imported 3 trees" in captured.out
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_oasst", str(tmp_path / "nope.jsonl"))
+
+
+def test_flat_file_round_trip(tmp_path):
+    import_file(SAMPLE)
+    flat = export_objs(flat=True)
+    assert len(flat) == 28 and all("replies" not in m and "message_tree_id" in m for m in flat)
+    Message.objects.all().delete()
+    MessageTree.objects.all().delete()
+    report = import_file(_write(tmp_path / "flat.jsonl", flat))
+    assert (report.trees, report.messages, report.errors) == (10, 28, [])
+    assert_round_trip(flat, export_objs(flat=True))
+
+
+def test_flat_file_with_an_orphan_skips_its_tree(tmp_path):
+    import_file(SAMPLE)
+    flat = export_objs(ExportFilter.everything(langs=("es",)), flat=True)
+    MessageTree.objects.all().delete()
+    orphan = next(i for i, m in enumerate(flat) if m.get("parent_id"))
+    flat[orphan]["parent_id"] = "00000000-0000-4000-8000-000000000000"
+    report = import_file(_write(tmp_path / "flat.jsonl", flat))
+    assert report.trees == 0
+    assert [error.line for error in report.errors] == [orphan + 1]
+    assert "is not in tree" in report.errors[0].message
+
+
+def test_backlog_puts_finished_trees_in_backlog_ranking():
+    import_file(SAMPLE, backlog=True, origin="partner")
+    states = dict(MessageTree.objects.values_list("lang", "state"))
+    assert states["ar"] == TreeState.BACKLOG_RANKING
+    assert states["de"] == TreeState.GROWING
+    origins = dict(MessageTree.objects.values_list("lang", "origin"))
+    assert (origins["en"], origins["ar"]) == ("fixture", "partner")

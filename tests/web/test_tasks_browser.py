@@ -1,0 +1,199 @@
+"""The task pages in headless Chromium: every task type, drafts across a reload, keyboard ranking, skip, renewal."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.services.stats import refresh_user_stats
+from annotation.models import Draft, Message, Ranking, Review, Task, TaskState, TaskType
+from tests.factories import UserFactory, make_trees_for_every_task_type
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def choose(page, task_type: str) -> str:
+    """Ask for a task of one type with the dashboard's chooser; returns the task id."""
+    page.goto("/")
+    page.locator(f'#task-chooser button[data-task-type="{task_type}"]').click()
+    page.wait_for_url("**/tasks/*-*/")
+    return page.locator("#task").get_attribute("data-task-id")
+
+
+def wait_for_next(page, task_id: str) -> None:
+    """Wait until the task was swapped for the next one (or the no-task message)."""
+    page.wait_for_function("id => document.querySelector('#task')?.dataset.taskId !== id", arg=task_id)
+
+
+def send(page, button: str, task_id: str) -> None:
+    """Send the task; the next one replaces it in the same document and its address is pushed."""
+    page.evaluate("window.sameDocument = true")
+    page.get_by_role("button", name=button, exact=True).click()
+    wait_for_next(page, task_id)
+    assert page.evaluate("window.sameDocument") is True
+    next_id = page.locator("#task").get_attribute("data-task-id")
+    assert page.url.endswith(f"/tasks/{next_id}/" if next_id else f"/tasks/{task_id}/")
+
+
+def write(page, screenshot, task_type: str, text: str) -> None:
+    task_id = choose(page, task_type)
+    page.locator("[data-editor]").fill(text)
+    page.locator(".preview strong").wait_for()
+    assert page.locator("[data-char-counter]").inner_text() == f"{len(text)} / 2000"
+    screenshot(f"task_{task_type}")
+    send(page, "Send", task_id)
+
+
+def review(page, screenshot, task_type: str) -> None:
+    task_id = choose(page, task_type)
+    page.locator('[data-label="spam"] input[value="0"]').check()
+    if page.locator('[data-label="fails_task"]').count():
+        page.locator('[data-label="fails_task"] input[value="0"]').check()
+    page.locator('[data-label="quality"] input[value="0.75"]').check()
+    screenshot(f"task_{task_type}")
+    send(page, "Send review", task_id)
+
+
+def test_a_volunteer_does_one_task_of_every_type_and_earns_points(page, log_in, screenshot):
+    user = UserFactory()
+    make_trees_for_every_task_type()
+    log_in(user)
+    assert page.get_by_test_id("points").inner_text() == "0"
+    screenshot("task_chooser")
+
+    write(page, screenshot, "initial_prompt", "How do **tides** work?")
+    write(page, screenshot, "assistant_reply", "The **moon** pulls the oceans.")
+    write(page, screenshot, "prompter_reply", "Thanks, and **why** twice a day?")
+    assert page.get_by_text("Nothing to do here right now").is_visible()
+    review(page, screenshot, "label_initial_prompt")
+    review(page, screenshot, "label_assistant_reply")
+    review(page, screenshot, "label_prompter_reply")
+
+    # Ranking by dragging the second reply above the first.
+    task_id = choose(page, "rank_assistant_replies")
+    items = page.locator("[data-rank-item]")
+    before = [items.nth(i).get_attribute("data-id") for i in range(2)]
+    items.nth(1).drag_to(items.nth(0), target_position={"x": 40, "y": 5})
+    assert [items.nth(i).get_attribute("data-id") for i in range(2)] == before[::-1]
+    screenshot("task_rank_assistant_replies")
+    send(page, "Send ranking", task_id)
+
+    # Ranking with the move buttons.
+    task_id = choose(page, "rank_prompter_replies")
+    second = page.locator("[data-rank-item]").nth(1)
+    order = [second.get_attribute("data-id")]
+    second.get_by_role("button", name="Move up").click()
+    order.append(page.locator("[data-rank-item]").nth(1).get_attribute("data-id"))
+    screenshot("task_rank_prompter_replies")
+    send(page, "Send ranking", task_id)
+
+    assert Message.objects.filter(author=user).count() == 3
+    assert Review.objects.filter(reviewer=user).count() == 3
+    rankings = {r.parent.role: r for r in Ranking.objects.filter(user=user).select_related("parent")}
+    assert [rankings["prompter"].ranked_message_ids[i] for i in rankings["prompter"].ranking] == before[::-1]
+    assert [rankings["assistant"].ranked_message_ids[i] for i in rankings["assistant"].ranking] == order
+
+    refresh_user_stats()
+    page.goto("/")
+    assert int(page.get_by_test_id("points").inner_text()) >= 10
+
+
+def test_a_draft_survives_a_reload_and_a_lost_browser_copy(page, log_in, live_server):
+    user = UserFactory()
+    make_trees_for_every_task_type()
+    log_in(user)
+    task_id = choose(page, "assistant_reply")
+    editor = page.locator("[data-editor]")
+    editor.press_sequentially("Half of a careful answer")
+    page.reload()
+    assert page.locator("[data-editor]").input_value() == "Half of a careful answer"
+
+    # The server copy, saved a moment after typing, refills the editor when the browser's copy is gone.
+    page.locator("[data-editor]").press_sequentially(", continued")
+    page.get_by_text("Draft saved", exact=True).wait_for()
+    assert Draft.objects.get(task_id=task_id).text == "Half of a careful answer, continued"
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    assert page.locator("[data-editor]").input_value() == "Half of a careful answer, continued"
+    assert "continued" in page.locator(".preview").inner_text()
+
+    # An expired claim: the page for it offers the text, and the next task for the same message starts with it.
+    Task.objects.filter(pk=task_id).update(state=TaskState.EXPIRED)
+    page.reload()
+    assert page.locator("[data-copy-source]").input_value() == "Half of a careful answer, continued"
+
+
+def test_skipping_with_text_typed_asks_first(page, log_in):
+    make_trees_for_every_task_type()
+    log_in(UserFactory())
+    task_id = choose(page, "prompter_reply")
+    page.locator("[data-editor]").fill("Something worth keeping")
+    page.get_by_text("Skip this task").click()
+    page.get_by_label("Why skip?").select_option("dont_know")
+    page.get_by_role("button", name="Skip", exact=True).click()
+    dialog = page.locator("[data-skip-confirm]")
+    assert dialog.is_visible()
+    dialog.get_by_role("button", name="Keep writing").click()
+    assert Task.objects.get(pk=task_id).state == TaskState.OPEN
+    page.get_by_role("button", name="Skip", exact=True).click()
+    dialog.get_by_role("button", name="Skip anyway").click()
+    wait_for_next(page, task_id)
+    task = Task.objects.get(pk=task_id)
+    assert task.state == TaskState.SKIPPED and task.skip_reason == "dont_know"
+
+
+def test_ranking_by_keyboard_only(page, log_in):
+    user = UserFactory()
+    make_trees_for_every_task_type()
+    log_in(user)
+    task_id = choose(page, "rank_assistant_replies")
+    items = page.locator("[data-rank-item]")
+    first, second = (items.nth(i).get_attribute("data-id") for i in range(2))
+    page.keyboard.press("Tab")
+    while page.evaluate("!document.activeElement.matches('[data-rank-item]')"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    assert [items.nth(i).get_attribute("data-id") for i in range(2)] == [second, first]
+    assert page.evaluate("document.activeElement.dataset.id") == first
+    assert page.locator("[data-rank-status]").inner_text() == "Moved to position 2 of 2"
+    while page.evaluate("document.activeElement.textContent.trim() !== 'Send ranking'"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_for_next(page, task_id)
+    ranking = Ranking.objects.get(user=user)
+    assert [ranking.ranked_message_ids[i] for i in ranking.ranking] == [second, first]
+
+
+def test_the_claim_is_renewed_while_the_page_is_open(page, log_in):
+    user = UserFactory()
+    make_trees_for_every_task_type()
+    log_in(user)
+    task_id = choose(page, TaskType.ASSISTANT_REPLY)
+    Task.objects.filter(pk=task_id).update(expires_at=timezone.now() + timedelta(seconds=20))
+    page.reload()
+    page.wait_for_timeout(12_000)
+    assert Task.objects.get(pk=task_id).expires_at > timezone.now() + timedelta(minutes=20)
+
+
+def test_a_refused_text_stays_in_the_editor_with_the_reason(page, log_in):
+    make_trees_for_every_task_type()
+    log_in(UserFactory())
+    task_id = choose(page, "assistant_reply")
+    page.locator("[data-editor]").fill("x" * 2001)
+    assert "over-limit" in page.locator("[data-char-counter]").get_attribute("class")
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.locator(".errorlist").get_by_text("at most 2000 are allowed").wait_for()
+    assert page.locator("#task").get_attribute("data-task-id") == task_id
+    assert page.locator("[data-editor]").input_value() == "x" * 2001
+
+
+def test_the_chooser_switches_language_in_place(page, log_in):
+    make_trees_for_every_task_type()
+    log_in(UserFactory(languages=["en", "de"]))
+    rank = page.locator('#task-chooser button[data-task-type="rank_assistant_replies"]')
+    assert rank.is_enabled()
+    page.get_by_label("Language of the tasks").select_option("de")
+    page.locator('#task-chooser button[data-task-type="rank_assistant_replies"][disabled]').wait_for()
+    page.locator('#task-chooser button[data-task-type="initial_prompt"]').click()
+    page.wait_for_url("**/tasks/*-*/")
+    assert Task.objects.get().lang == "de"

@@ -67,10 +67,16 @@ class MessageTree(models.Model):
 
 class Message(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tree = models.ForeignKey(MessageTree, on_delete=models.CASCADE, related_name="messages")
+    # Single-column indexes on tree and author would duplicate the leading columns of the indexes below.
+    tree = models.ForeignKey(MessageTree, on_delete=models.CASCADE, related_name="messages", db_index=False)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     lang = models.CharField(_("language"), max_length=32)
@@ -218,7 +224,9 @@ class Review(models.Model):
     """One reviewer's label values for one message (SPEC 4); every value in [0, 1]."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reviews", db_index=False
+    )
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     values = models.JSONField(default=dict)
     # Full label set (True) or the simple one: spam, lang_mismatch, quality (False).
@@ -242,7 +250,9 @@ class Ranking(models.Model):
 
     parent = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="rankings")
     tree = models.ForeignKey(MessageTree, on_delete=models.CASCADE, related_name="rankings")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="rankings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="rankings", db_index=False
+    )
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The ids in the order they were shown, and the ranking as indices into that list, best first.
     ranked_message_ids = models.JSONField(default=list)
@@ -255,7 +265,8 @@ class Ranking(models.Model):
 
 
 class EmojiReaction(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    # Indexed by the unique constraint, whose first column it is.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
     emoji = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -295,7 +306,8 @@ class Report(models.Model):
 class ToxicityScore(models.Model):
     """A classifier's scores for a message: the Detoxify fields the model gives, or its one score."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="toxicity_scores")
+    # Indexed by the unique constraint, whose first column it is.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="toxicity_scores", db_index=False)
     model_name = models.CharField(max_length=256)
     scores = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

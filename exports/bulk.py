@@ -5,12 +5,12 @@ lists for JSON fields). The model's other concrete fields get their defaults; au
 database. Nothing here runs model ``save()`` or signals, and ``auto_now_add`` fields must be given.
 """
 
-import json
 from collections.abc import Sequence
 
 from django.db import connection, models
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+from exports.jsoncodec import dumps
+
 EMPTY_JSON = {dict: "{}", list: "[]"}
 
 
@@ -47,7 +47,7 @@ class RowWriter:
             for row in rows:
                 values = list(row + defaults) if positions else row + defaults
                 for i in positions:
-                    values[i] = _dumps(values[i]) if values[i] else EMPTY_JSON[type(values[i])]
+                    values[i] = dumps(values[i]) if values[i] else EMPTY_JSON[type(values[i])]
                 write_row(values)
 
     def _insert(self, rows: Sequence[tuple]) -> None:

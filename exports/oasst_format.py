@@ -35,7 +35,6 @@ form, so that ``export(import(X)) == normalize(X)`` up to key order and line ord
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.models import Role, TreeState
+from exports import jsoncodec
 
 TREE_STATES = frozenset(TreeState.values)
 ROLES = frozenset(Role.values)
@@ -444,7 +444,7 @@ def iter_records(lines: Iterable[str | bytes], *, origin: str = "") -> Iterator[
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = jsoncodec.loads(text)
         except (ValueError, RecursionError) as exc:
             yield from flush_group()
             yield _with_line(FormatError(f"not valid JSON ({exc})"), line_no, {})

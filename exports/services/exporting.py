@@ -7,7 +7,6 @@ assembled into nodes in the canonical form of exports.oasst_format, written, and
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,9 @@ from annotation.errors import InvalidInput
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore
 from exports.files import open_text
 from exports.filters import ExportFilter, Inclusion, anonymous_id
+from exports.jsoncodec import dumps, loads
 from exports.oasst_format import DETOXIFY_MODEL, TREE_EXTRA_KEY
+from exports.pipeline import map_behind
 
 CHUNK_SIZE = 2000
 MESSAGE_COLUMNS = (
@@ -52,8 +53,6 @@ EMPTY = ("{}", "", None)
 ISO_UTC = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 (ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
 MODEL_NAME, EMOJIS, LABELS, EXTRA = range(13, 17)
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -101,19 +100,36 @@ class Chunk:
 
 
 def iter_chunks(export_filter: ExportFilter, *, flat: bool = False, chunk_size: int = CHUNK_SIZE) -> Iterator[Chunk]:
-    """The file's lines, a chunk of trees at a time."""
+    """The file's lines, a chunk of trees at a time.
+
+    The queries of a chunk run here while a helper thread turns the previous chunk's rows into lines.
+    """
+    assembler = _Assembler(export_filter, flat=flat)
+    yield from map_behind(assembler.assemble, _fetch_chunks(assembler, export_filter, chunk_size))
+
+
+def _fetch_chunks(assembler: _Assembler, export_filter: ExportFilter, chunk_size: int) -> Iterator[_ChunkRows]:
     trees = MessageTree.objects.filter(_trees_q(export_filter)).order_by("id")
     trees = trees.annotate(**_out("id")).values_list("id_out", "state", "origin")
-    assembler = _Assembler(export_filter, flat=flat)
     last_id = None
     while True:
         chunk = list((trees if last_id is None else trees.filter(id__gt=last_id))[:chunk_size])
         if not chunk:
             return
         last_id = chunk[-1][0]
-        yield assembler.chunk(chunk)
+        yield assembler.fetch(chunk)
         if len(chunk) < chunk_size:
             return
+
+
+@dataclass
+class _ChunkRows:
+    """What the database holds for a chunk of trees: (id, state, origin) of each, and their rows."""
+
+    trees: list[tuple]
+    messages_by_tree: dict[Any, list[tuple]]
+    detoxify: dict[Any, str]
+    events: dict[Any, dict[str, list]]
 
 
 class _Assembler:
@@ -134,7 +150,7 @@ class _Assembler:
         self.nodes = 0
         self.anonymize = seed is not None
 
-    def chunk(self, trees: list[tuple]) -> Chunk:
+    def fetch(self, trees: list[tuple]) -> _ChunkRows:
         # The chunk's trees are those the tree filter selects between its first and last id: a few
         # parameters, where a list of ids would cost more to send than the query to run.
         first, last = trees[0][0], trees[-1][0]
@@ -150,17 +166,22 @@ class _Assembler:
         for row in messages.values_list(*MESSAGE_COLUMNS):
             by_tree[row[TREE]].append(row)
         scores = ToxicityScore.objects.filter(in_chunk["message__tree__"], model_name=DETOXIFY_MODEL)
-        self.detoxify = dict(
+        detoxify = dict(
             scores.annotate(scores_text=Cast("scores", TextField()), **_out("message_id")).values_list(
                 "message_id_out", "scores_text"
             )
         )
-        self.events = self._events(in_chunk) if self.filter.events else {}
-        chunk = Chunk(lines=[], trees_read=len(trees))
-        for tree_id, state, origin in trees:
-            rows = by_tree.get(tree_id)
-            if rows:
-                self._tree(rows, tree_id=tree_id, state=state, origin=origin, chunk=chunk)
+        events = self._events(in_chunk) if self.filter.events else {}
+        return _ChunkRows(trees=trees, messages_by_tree=by_tree, detoxify=detoxify, events=events)
+
+    def assemble(self, rows: _ChunkRows) -> Chunk:
+        """The lines of a chunk (called for one chunk at a time)."""
+        self.detoxify, self.events = rows.detoxify, rows.events
+        chunk = Chunk(lines=[], trees_read=len(rows.trees))
+        for tree_id, state, origin in rows.trees:
+            messages = rows.messages_by_tree.get(tree_id)
+            if messages:
+                self._tree(messages, tree_id=tree_id, state=state, origin=origin, chunk=chunk)
         return chunk
 
     def _events(self, in_chunk: dict[str, Q]) -> dict[Any, dict[str, list]]:
@@ -169,15 +190,20 @@ class _Assembler:
         rankings = (
             Ranking.objects.filter(in_chunk["tree__"])
             .order_by("id")
-            .annotate(**_out("parent_id", "tree_id", "user_id"))
+            .annotate(
+                ranking_text=Cast("ranking", TextField()),
+                ranked_ids_text=Cast("ranked_message_ids", TextField()),
+                **_out("parent_id", "tree_id", "user_id"),
+            )
         )
         for parent, tree, user, ranking, ranked_ids, not_rankable in rankings.values_list(
-            "parent_id_out", "tree_id_out", "user_id_out", "ranking", "ranked_message_ids", "not_rankable"
+            "parent_id_out", "tree_id_out", "user_id_out", "ranking_text", "ranked_ids_text", "not_rankable"
         ):
             event: dict[str, Any] = {"type": "ranking"}
             if user is not None:
                 event["user_id"] = user_id(user)
-            event["ranking"] = ranking
+            event["ranking"] = loads(ranking)
+            ranked_ids = loads(ranked_ids)
             event["ranked_message_ids"] = (
                 [message_id(i) for i in ranked_ids] if self.filter.anonymize_seed else ranked_ids
             )
@@ -212,7 +238,7 @@ class _Assembler:
             siblings.sort(key=_reply_order)
         tree_ref = self.message_id(tree_id)
         if self.flat:
-            tail = _dumps({"message_tree_id": tree_ref, "tree_state": state})[1:]
+            tail = dumps({"message_tree_id": tree_ref, "tree_state": state})[1:]
             written = len(chunk.lines)
             for row in self._flat_rows(root, children):
                 chunk.lines.append(self._node(row)[:-1] + "," + tail + "\n")
@@ -227,9 +253,9 @@ class _Assembler:
         chunk.messages_written += self.nodes - before
         tail: dict[str, Any] = {"origin": origin} if origin else {}
         if root[EXTRA] not in EMPTY:
-            tail.update(json.loads(root[EXTRA]).get(TREE_EXTRA_KEY, {}))
-        head = _dumps({"message_tree_id": tree_ref, "tree_state": state})[:-1] + ',"prompt":' + prompt
-        chunk.lines.append(head + ("," + _dumps(tail)[1:] if tail else "}") + "\n")
+            tail.update(loads(root[EXTRA]).get(TREE_EXTRA_KEY, {}))
+        head = dumps({"message_tree_id": tree_ref, "tree_state": state})[:-1] + ',"prompt":' + prompt
+        chunk.lines.append(head + ("," + dumps(tail)[1:] if tail else "}") + "\n")
 
     def _build(self, row: tuple, children: dict) -> str | None:
         """The node with its written replies, or None when neither it nor any reply is to be written."""
@@ -278,7 +304,7 @@ class _Assembler:
         node["synthetic"] = row[SYNTHETIC]
         if row[MODEL_NAME]:
             node["model_name"] = row[MODEL_NAME]
-        extra = json.loads(row[EXTRA]) if row[EXTRA] not in EMPTY else {}
+        extra = loads(row[EXTRA]) if row[EXTRA] not in EMPTY else {}
         if self.filter.events:
             events = self.events.get(message_id)
             verbatim = extra.get("events")
@@ -290,7 +316,7 @@ class _Assembler:
                 node["events"] = events
         if extra:
             node.update((key, value) for key, value in extra.items() if key not in ("events", TREE_EXTRA_KEY))
-        text = _dumps(node)[:-1]
+        text = dumps(node)[:-1]
         if row[EMOJIS] not in EMPTY:
             text += ',"emojis":' + row[EMOJIS]
         if self.filter.labels and row[LABELS] not in EMPTY:

@@ -4,10 +4,11 @@ The candidate querysets return the rows whose lock guards a slot (the parent for
 the message for reviews), with the capacity condition on that row's own counters, so the hand-out can
 lock one with ``FOR UPDATE SKIP LOCKED`` and PostgreSQL re-checks the condition on the locked version.
 
-Every candidate set is reached through its trees (state, language). Growing trees are few (the lottery
-keeps ``max_active_trees`` per language); trees waiting for prompt reviews or rankings are not: with
-``around`` (a random UUID) only the ``TREE_WINDOW`` trees from that point on (wrapping round) are looked at,
-so a hand-out probes a bounded number of rows instead of every candidate of the language.
+Every candidate set is reached through its trees (state, language). There may be tens of thousands of
+them (prompts waiting for reviews, trees waiting for rankings; growing trees too, where an operator raised
+``max_active_trees`` or an import brought them): with ``around`` (a random UUID) only the ``TREE_WINDOW``
+trees from that point on (wrapping round) are looked at, so a hand-out probes a bounded number of rows
+instead of every candidate of the language. The hand-out looks at all of them only when a window has none.
 """
 
 import uuid
@@ -58,11 +59,15 @@ def _role_filter(task_type: str | None) -> Q:
     return Q(role=ROW_ROLE[task_type]) if task_type else Q()
 
 
+def tree_windows_supported() -> bool:
+    """SQLite cannot slice the parts of a UNION; its installs are small, so they look at every tree."""
+    return connection.features.supports_slicing_ordering_in_compound
+
+
 def trees_in_state(*, state: str, lang: str, around: uuid.UUID | None = None) -> QuerySet[MessageTree]:
     """The trees of a language in ``state``; with ``around``, only the ``TREE_WINDOW`` trees from there on."""
     trees = MessageTree.objects.filter(state=state, lang=lang)
-    # SQLite cannot slice the parts of a UNION; its installs are small, so they look at every tree.
-    if around is None or not connection.features.supports_slicing_ordering_in_compound:
+    if around is None or not tree_windows_supported():
         return trees
     after = trees.filter(pk__gte=around).order_by("pk").values("pk")[:TREE_WINDOW]
     before = trees.filter(pk__lt=around).order_by("pk").values("pk")[:TREE_WINDOW]
@@ -70,7 +75,7 @@ def trees_in_state(*, state: str, lang: str, around: uuid.UUID | None = None) ->
     return after.union(before, all=True)[:TREE_WINDOW]
 
 
-def growing_trees_with_room(*, lang: str) -> QuerySet[MessageTree]:
+def growing_trees_with_room(*, lang: str, around: uuid.UUID | None = None) -> QuerySet[MessageTree]:
     """Growing trees of a language below their goal size, counting pending messages and open reply claims."""
     size = (
         Message.objects.filter(tree=OuterRef("pk"), deleted=False)
@@ -80,19 +85,21 @@ def growing_trees_with_room(*, lang: str) -> QuerySet[MessageTree]:
         .values("n")
     )
     return (
-        trees_in_state(state=TreeState.GROWING, lang=lang)
+        MessageTree.objects.filter(pk__in=trees_in_state(state=TreeState.GROWING, lang=lang, around=around))
         .alias(size=Coalesce(Subquery(size, output_field=IntegerField()), 0))
         .filter(size__lt=F("goal_tree_size"))
     )
 
 
-def reply_parents(*, user: User, lang: str, task_type: str | None = None) -> QuerySet[Message]:
+def reply_parents(
+    *, user: User, lang: str, task_type: str | None = None, around: uuid.UUID | None = None
+) -> QuerySet[Message]:
     """Accepted messages of growing trees that can take one more reply from ``user``."""
     cfg = settings.TREE_MANAGER
     return (
         Message.objects.filter(
             _role_filter(task_type),
-            tree__in=growing_trees_with_room(lang=lang),
+            tree__in=growing_trees_with_room(lang=lang, around=around),
             review_result=True,
             deleted=False,
             depth__lt=F("tree__max_depth"),
@@ -122,7 +129,7 @@ def review_messages(
         where = Q(depth=0)
         required = cfg.num_reviews_initial_prompt
     else:
-        trees = trees_in_state(state=TreeState.GROWING, lang=lang)
+        trees = trees_in_state(state=TreeState.GROWING, lang=lang, around=around)
         where = Q(_role_filter(task_type), depth__gt=0)
         required = cfg.num_reviews_reply
     return (

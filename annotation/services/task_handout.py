@@ -9,6 +9,7 @@ so two volunteers can never both take the last slot. On SQLite writers are seria
 
 import random
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -141,6 +142,19 @@ def _lock_one(rows: QuerySet[Message]) -> Message | None:
     return rows.select_for_update(skip_locked=True, no_key=True, of=("self",)).first()
 
 
+def _lock_candidate(candidates: Callable[[uuid.UUID | None], QuerySet[Message]]) -> Message | None:
+    """Lock one candidate row: among the trees of a random window first, among all trees if it had none.
+
+    ``candidates(around)`` gives the ordered candidate rows of the window starting at ``around`` (None: all).
+    """
+    windows = (_random_point(), None) if selectors.tree_windows_supported() else (None,)
+    for around in windows:
+        row = _lock_one(candidates(around))
+        if row is not None:
+            return row
+    return None
+
+
 def _random_point() -> uuid.UUID:
     """Where a windowed candidate search starts (drawn from ``rng``, so seeded tests repeat)."""
     return uuid.UUID(int=rng.getrandbits(128))
@@ -173,14 +187,17 @@ def _claim_initial_prompt(*, user: User, lang: str, task_type: str | None, now: 
 
 def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
     cfg = settings.TREE_MANAGER
-    rows = selectors.reply_parents(user=user, lang=lang, task_type=task_type)
-    if rng.random() < cfg.p_lonely_child_extension:
+    prefer_lonely = rng.random() < cfg.p_lonely_child_extension
+
+    def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
+        rows = selectors.reply_parents(user=user, lang=lang, task_type=task_type, around=around)
+        if not prefer_lonely:
+            return rows.order_by("?")
         # Prefer prompter messages with few replies ("lonely children").
         lonely = When(role=Role.PROMPTER, children_count__lt=cfg.lonely_children_count, then=Value(1))
-        rows = rows.alias(lonely=Case(lonely, default=Value(0), output_field=IntegerField())).order_by("-lonely", "?")
-    else:
-        rows = rows.order_by("?")
-    parent = _lock_one(rows)
+        return rows.alias(lonely=Case(lonely, default=Value(0), output_field=IntegerField())).order_by("-lonely", "?")
+
+    parent = _lock_candidate(candidates)
     if parent is None:
         return None
     Message.objects.filter(pk=parent.pk).update(reply_claims=F("reply_claims") + 1)
@@ -191,8 +208,9 @@ def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime)
 
 def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
     cfg = settings.TREE_MANAGER
-    candidates = selectors.review_messages(user=user, lang=lang, task_type=task_type, around=_random_point())
-    message = _lock_one(candidates.order_by("?"))
+    message = _lock_candidate(
+        lambda around: selectors.review_messages(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
+    )
     if message is None:
         return None
     Message.objects.filter(pk=message.pk).update(review_claims=F("review_claims") + 1)
@@ -212,8 +230,9 @@ def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime
 
 
 def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
-    candidates = selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=_random_point())
-    parent = _lock_one(candidates.order_by("?"))
+    parent = _lock_candidate(
+        lambda around: selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
+    )
     if parent is None:
         return None
     Message.objects.filter(pk=parent.pk).update(ranking_claims=F("ranking_claims") + 1)

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotation import selectors
@@ -312,6 +314,30 @@ def test_the_hand_out_runs_a_bounded_number_of_queries(django_assert_max_num_que
         with django_assert_max_num_queries(10):
             request_task(user=user, lang="en")
     user = UserFactory()
-    with django_assert_max_num_queries(12):
-        # Every group empty but the prompt: the worst case.
+    with django_assert_max_num_queries(16):
+        # Every group empty but the prompt: the worst case, a windowed and a full probe per group.
         request_task(user=user, lang="xx")
+
+
+@pytest.mark.postgres
+def test_many_growing_trees_are_probed_in_windows_yet_no_open_slot_is_missed():
+    # 40 growing trees at their goal size and one with room: a window of TREE_WINDOW trees often misses
+    # that one, and the hand-out must then look at every tree.
+    for _ in range(40):
+        full = make_prompt()
+        MessageTree.objects.filter(pk=full.tree_id).update(goal_tree_size=1)
+    open_root = make_prompt()
+    for _ in range(10):
+        task = request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+        assert task.parent_message_id == open_root.pk
+        skip_task(task=task, user=task.user, reason="")
+
+
+@pytest.mark.postgres
+def test_a_reply_hand_out_looks_at_a_window_of_growing_trees():
+    for _ in range(40):
+        make_prompt()
+    with CaptureQueriesContext(connection) as queries:
+        request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    candidate_query = next(q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"])
+    assert f"LIMIT {selectors.TREE_WINDOW}" in candidate_query

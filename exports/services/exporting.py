@@ -80,10 +80,21 @@ def export_to(
     chunk_size: int = CHUNK_SIZE,
     progress: bool = False,
 ) -> ExportReport:
+    """Write the export to ``out``, a chunk of trees at a time.
+
+    The queries of a chunk run on this thread (and its database connection) while a helper thread turns
+    the previous chunk's rows into lines and writes them.
+    """
     report = ExportReport()
     bar = tqdm(unit=" trees", desc=str(_("Exporting")), disable=None if progress else True)
-    for chunk in iter_chunks(export_filter, flat=flat, chunk_size=chunk_size):
+    assembler = _Assembler(export_filter, flat=flat)
+
+    def write(rows: _ChunkRows) -> Chunk:
+        chunk = assembler.assemble(rows)
         out.write("".join(chunk.lines))
+        return chunk
+
+    for chunk in map_behind(write, _fetch_chunks(assembler, export_filter, chunk_size)):
         report.trees += chunk.trees_written
         report.messages += chunk.messages_written
         bar.update(chunk.trees_read)
@@ -97,15 +108,6 @@ class Chunk:
     trees_read: int = 0
     trees_written: int = 0
     messages_written: int = 0
-
-
-def iter_chunks(export_filter: ExportFilter, *, flat: bool = False, chunk_size: int = CHUNK_SIZE) -> Iterator[Chunk]:
-    """The file's lines, a chunk of trees at a time.
-
-    The queries of a chunk run here while a helper thread turns the previous chunk's rows into lines.
-    """
-    assembler = _Assembler(export_filter, flat=flat)
-    yield from map_behind(assembler.assemble, _fetch_chunks(assembler, export_filter, chunk_size))
 
 
 def _fetch_chunks(assembler: _Assembler, export_filter: ExportFilter, chunk_size: int) -> Iterator[_ChunkRows]:
@@ -165,14 +167,14 @@ class _Assembler:
         messages = messages.annotate(**JSON_AS_TEXT, **_out("id", "tree_id", "parent_id", "author_id", "created_at"))
         for row in messages.values_list(*MESSAGE_COLUMNS):
             by_tree[row[TREE]].append(row)
-        scores = ToxicityScore.objects.filter(in_chunk["message__tree__"], model_name=DETOXIFY_MODEL)
-        detoxify = dict(
-            scores.annotate(scores_text=Cast("scores", TextField()), **_out("message_id")).values_list(
-                "message_id_out", "scores_text"
-            )
-        )
+        detoxify = self._detoxify(in_chunk)
         events = self._events(in_chunk) if self.filter.events else {}
         return _ChunkRows(trees=trees, messages_by_tree=by_tree, detoxify=detoxify, events=events)
+
+    def _detoxify(self, in_chunk: dict[str, Q]) -> dict[Any, str]:
+        scores = ToxicityScore.objects.filter(in_chunk["message__tree__"], model_name=DETOXIFY_MODEL)
+        scores = scores.annotate(scores_text=Cast("scores", TextField()), **_out("message_id"))
+        return dict(scores.values_list("message_id_out", "scores_text"))
 
     def assemble(self, rows: _ChunkRows) -> Chunk:
         """The lines of a chunk (called for one chunk at a time)."""

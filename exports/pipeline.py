@@ -50,8 +50,9 @@ def read_ahead(items: Iterable[T], *, batch: int = 100, batches: int = 40) -> It
             if pending and not put(pending):
                 return
             put(_DONE)
-        except BaseException as exc:  # handed over to the consumer, who raises it
-            put(exc)
+        except BaseException as exc:  # handed over to the consumer, who raises it after the items before it
+            if not pending or put(pending):
+                put(exc)
 
     producer = threading.Thread(target=produce, name="read-ahead", daemon=True)
     producer.start()

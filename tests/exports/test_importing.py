@@ -4,10 +4,12 @@ import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore, TreeState
 from exports.filters import ExportFilter
+from exports.services import importing
 from exports.services.importing import ImportFailed, import_file
 from tests.exports.conftest import SAMPLE, assert_round_trip, export_objs
 from tests.factories import UserFactory
@@ -145,3 +147,12 @@ def test_backlog_puts_finished_trees_in_backlog_ranking():
     assert states["de"] == TreeState.GROWING
     origins = dict(MessageTree.objects.values_list("lang", "origin"))
     assert (origins["en"], origins["ar"]) == ("fixture", "partner")
+
+
+@pytest.mark.postgres
+def test_a_large_import_refreshes_the_planner_statistics(monkeypatch):
+    monkeypatch.setattr(importing, "ANALYZE_AFTER_MESSAGES", 20)
+    import_file(SAMPLE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'annotation_message'")
+        assert cursor.fetchone()[0] == 28

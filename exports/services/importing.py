@@ -28,7 +28,6 @@ from annotation.services.tree_lifecycle import tree_limits
 from exports.bulk import RowWriter
 from exports.files import open_text
 from exports.oasst_format import FormatError, TreeRecord, iter_records
-from exports.pipeline import read_ahead
 
 BATCH_MESSAGES = 5000
 ANALYZE_AFTER_MESSAGES = 50_000
@@ -263,8 +262,7 @@ def import_lines(
     records: Iterator[TreeRecord | FormatError] = iter_records(lines, origin=origin or "")
     if progress:
         records = tqdm(records, unit=" trees", desc=str(_("Importing")), disable=None)
-    # Lines are parsed in a helper thread while the database stores the previous batch.
-    return import_records(read_ahead(records), strict=strict, backlog=backlog)
+    return import_records(records, strict=strict, backlog=backlog)
 
 
 def import_file(

@@ -65,14 +65,17 @@ def tree_windows_supported() -> bool:
 
 
 def trees_in_state(*, state: str, lang: str, around: uuid.UUID | None = None) -> QuerySet[MessageTree]:
-    """The trees of a language in ``state``; with ``around``, only the ``TREE_WINDOW`` trees from there on."""
+    """The trees of a language in ``state``; with ``around``, only the ``TREE_WINDOW`` trees from there on.
+
+    Either way a plain queryset of trees, which callers may filter and annotate further.
+    """
     trees = MessageTree.objects.filter(state=state, lang=lang)
     if around is None or not tree_windows_supported():
         return trees
     after = trees.filter(pk__gte=around).order_by("pk").values("pk")[:TREE_WINDOW]
     before = trees.filter(pk__lt=around).order_by("pk").values("pk")[:TREE_WINDOW]
     # PostgreSQL runs the second part only when fewer than TREE_WINDOW trees follow ``around``.
-    return after.union(before, all=True)[:TREE_WINDOW]
+    return MessageTree.objects.filter(pk__in=after.union(before, all=True)[:TREE_WINDOW])
 
 
 def growing_trees_with_room(*, lang: str, around: uuid.UUID | None = None) -> QuerySet[MessageTree]:
@@ -85,7 +88,7 @@ def growing_trees_with_room(*, lang: str, around: uuid.UUID | None = None) -> Qu
         .values("n")
     )
     return (
-        MessageTree.objects.filter(pk__in=trees_in_state(state=TreeState.GROWING, lang=lang, around=around))
+        trees_in_state(state=TreeState.GROWING, lang=lang, around=around)
         .alias(size=Coalesce(Subquery(size, output_field=IntegerField()), 0))
         .filter(size__lt=F("goal_tree_size"))
     )

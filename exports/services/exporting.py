@@ -135,7 +135,9 @@ class _ChunkRows:
 
 
 class _Assembler:
-    """Turns the rows of a chunk of trees into file lines."""
+    """Reads the rows of a chunk of trees (``fetch``, on the caller's thread and connection) and turns them
+    into file lines (``assemble``, on the export's helper thread, one chunk at a time). ``fetch`` only reads
+    the filter, so the chunk-scoped state ``assemble`` keeps (scores, events, node count) is its own."""
 
     def __init__(self, export_filter: ExportFilter, *, flat: bool) -> None:
         self.filter = export_filter

@@ -2,17 +2,28 @@
 
 orjson is several times faster on the millions of small objects of an import or export. It refuses
 lone surrogates and keys that are not strings, which the standard library takes, and reads integers
-beyond 64 bits as floats: texts with such values (or with a run of 19 digits anywhere, in a string too)
-take the slow, exact path. ``NaN`` and ``Infinity`` are not JSON and are refused by both.
+beyond 64 bits as floats: texts with an integer of 19 digits or more take the slow, exact path.
+Fractions and exponents read the same in both (the nearest double), so long detoxify scores keep the
+fast path. ``NaN`` and ``Infinity`` are not JSON and are refused by both.
 """
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# An integer literal of 19 digits or more follows ``:``, ``[`` or ``,`` (and maybe blanks and a sign).
+# Digits are mapped to 0, those three to ``:``, blanks and signs dropped: then one substring test finds
+# them all (and, harmlessly, a few such runs inside strings), several times faster than a regex.
+_INTEGER_CONTEXT = bytes.maketrans(b"123456789[,", b"000000000::")
+_DROPPED = b" \t\r\n-"
+_LONG_INTEGER = b":" + b"0" * 19
+
+
+def _has_long_integer(raw: bytes) -> bool:
+    context = raw.translate(_INTEGER_CONTEXT, _DROPPED)
+    return _LONG_INTEGER in context or context.startswith(_LONG_INTEGER[1:])
+
 
 _std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -24,7 +35,7 @@ def _refuse_constant(name: str) -> None:
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; raises ValueError (as ``json.loads`` does) when it is not valid JSON."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if _LONG_NUMBER.search(raw) is None:
+    if not _has_long_integer(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

@@ -18,6 +18,23 @@ def test_what_orjson_refuses_takes_the_standard_path():
     assert dumps({1: "a"}) == '{"1":"a"}'
 
 
+def test_big_integers_are_exact_wherever_they_stand():
+    assert loads('{"n": -123456789012345678901234567890}') == {"n": -123456789012345678901234567890}
+    assert loads("123456789012345678901234567890") == 123456789012345678901234567890
+    assert loads('{"n":\n\t18446744073709551616}') == {"n": 18446744073709551616}
+
+
+def test_long_fractions_and_exponents_take_the_fast_path(monkeypatch):
+    # Detoxify scores have long fractions; orjson reads them as the standard library does.
+    def slow_path(*args, **kwargs):
+        raise AssertionError("the standard library was used")
+
+    text = '{"insult": 0.00000006724881428063392, "e": 1.2345678901234567890123e-7, "f": 5e-1234567890123456789}'
+    expected = json.loads(text)
+    monkeypatch.setattr("exports.jsoncodec.json.loads", slow_path)
+    assert loads(text) == expected
+
+
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", "{", "", "[1,]"])
 def test_what_is_not_json_is_refused(text):
     with pytest.raises(ValueError):

@@ -289,6 +289,14 @@ def main() -> None:
         f"  hand-out p99 < 50 ms: {'yes' if median['handout p99'] < 50 else 'NO'};"
         f" throughput / floor = {ratio:.2f} ({'ok' if ratio >= 0.5 else 'below 0.5'})"
     )
+    # Volunteers here ask again as soon as they are answered: by Little's law the mean latency of a
+    # request is then volunteers / requests per second, whatever the server does.
+    needed = args.volunteers / 0.050
+    print(
+        f"  Little's law: {args.volunteers} volunteers without pause see a mean latency under 50 ms only above"
+        f" {needed:.0f} req/s; the trivial endpoint alone gives {median['floor rps']:.0f} req/s"
+        f" at p99 {median['floor p99']:.0f} ms on this machine"
+    )
 
 
 if __name__ == "__main__":

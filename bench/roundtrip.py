@@ -6,6 +6,11 @@ It (re)creates its own database (``oasst_bench_roundtrip`` by default) on the se
 and drops it at the end. Each step runs as its own ``manage.py`` process (start-up time included); the
 peak memory of an export is the maximum resident size of that process. A second export of about half
 the trees shows that the export's memory does not grow with the number of trees.
+
+It then measures what no importer can beat on this machine: PostgreSQL storing the very rows of the
+import, read back into files beforehand, with no client work at all (COPY of those files, once into the
+schema as it is, once pg_restore-style with indexes and foreign keys made afterwards), and the time it
+takes only to parse the file's JSON. Their sum spread over all CPUs is a lower bound on the import's time.
 """
 
 import argparse
@@ -19,12 +24,24 @@ import time
 from pathlib import Path
 
 import environ
+import orjson
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERYTHING = ["--state", "all", "--deleted", "include", "--rejected", "include", "--synthetic", "include"]
 # Trees are spread over 65 days from 2023-02-05: up to 2023-03-09 is about half of them.
 HALF = ["--to", "2023-03-09"]
+# The tables an import writes (exports.services.importing._Writers).
+IMPORTED_TABLES = (
+    "accounts_user",
+    "annotation_messagetree",
+    "annotation_message",
+    "annotation_ranking",
+    "annotation_emojireaction",
+    "annotation_report",
+    "annotation_toxicityscore",
+    "annotation_review",
+)
 
 
 def measure(command: list[str]) -> None:
@@ -49,19 +66,92 @@ def count_lines(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
-def recreate_database(server_url: str, name: str, *, drop_only: bool = False) -> None:
-    config = environ.Env.db_url_config(server_url)
-    with psycopg.connect(
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    config = environ.Env.db_url_config(url)
+    return psycopg.connect(
         host=config["HOST"] or None,
         port=config["PORT"] or None,
         user=config["USER"] or None,
         password=config["PASSWORD"] or None,
         dbname=config["NAME"] or "postgres",
-        autocommit=True,
-    ) as connection:
+        autocommit=autocommit,
+    )
+
+
+def recreate_database(server_url: str, name: str, *, drop_only: bool = False, template: str | None = None) -> None:
+    with connect(server_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def backend_cpu(connection: psycopg.Connection) -> float:
+    """CPU seconds used so far by the connection's server process (NaN when the server is not local)."""
+    try:
+        fields = Path(f"/proc/{connection.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def dump_tables(url: str, directory: Path) -> None:
+    with connect(url) as connection:
+        for table in IMPORTED_TABLES:
+            with (
+                open(directory / table, "wb") as out,
+                connection.cursor().copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy,
+            ):
+                for data in copy:
+                    out.write(data)
+
+
+def secondary_ddl(connection: psycopg.Connection) -> tuple[list[str], list[str]]:
+    """Statements dropping the imported tables' foreign keys and plain indexes, and those making them again."""
+    tables = list(IMPORTED_TABLES)
+    indexes = connection.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+           WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+        [tables],
+    ).fetchall()
+    keys = connection.execute(
+        """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)""",
+        [tables],
+    ).fetchall()
+    drop = [f"ALTER TABLE {table} DROP CONSTRAINT {name}" for table, name, _ in keys]
+    drop += [f"DROP INDEX {name}" for name, _ in indexes]
+    make = [definition for _, definition in indexes]
+    make += [f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}" for table, name, definition in keys]
+    return drop, make
+
+
+def load_tables(url: str, directory: Path, *, restore_style: bool) -> dict:
+    """COPY the dumped rows back in one transaction; the client only passes the files' bytes on."""
+    with connect(url) as connection:
+        drop, make = secondary_ddl(connection) if restore_style else ([], [])
+        started, cpu = time.perf_counter(), backend_cpu(connection)
+        for statement in drop:
+            connection.execute(statement)
+        for table in IMPORTED_TABLES:
+            with (
+                open(directory / table, "rb") as rows,
+                connection.cursor().copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy,
+            ):
+                while data := rows.read(1 << 20):
+                    copy.write(data)
+        for statement in make:
+            connection.execute(statement)
+        connection.commit()
+        return {"seconds": time.perf_counter() - started, "cpu": backend_cpu(connection) - cpu}
+
+
+def parse_only(path: Path) -> float:
+    started = time.process_time()
+    with open(path, "rb") as lines:
+        for line in lines:
+            orjson.loads(line)
+    return time.process_time() - started
 
 
 def main() -> None:
@@ -80,11 +170,16 @@ def main() -> None:
     bench_url = server_url.rsplit("/", 1)[0] + f"/{options.database}"
     env = {**os.environ, "DATABASE_URL": bench_url, "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench")}
 
-    recreate_database(server_url, options.database)
+    empty = f"{options.database}_empty"
+    floor_url = server_url.rsplit("/", 1)[0] + f"/{options.database}_floor"
+    recreate_database(server_url, empty)
     try:
         subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0", "--skip-checks"], env=env, check=True
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0", "--skip-checks"],
+            env={**env, "DATABASE_URL": server_url.rsplit("/", 1)[0] + f"/{empty}"},
+            check=True,
         )
+        recreate_database(server_url, options.database, template=empty)
         with tempfile.TemporaryDirectory() as tmp:
             source, out, half = Path(tmp) / "trees.jsonl", Path(tmp) / "export.jsonl", Path(tmp) / "half.jsonl"
             generated = run_step(
@@ -98,8 +193,15 @@ def main() -> None:
             trees = count_lines(out)
             half_export = run_step(["export_oasst", str(half), "--flat", *EVERYTHING, *HALF], env)
             half_messages = count_lines(half)
+            dump_tables(bench_url, Path(tmp))
+            floors = {}
+            for restore_style in (False, True):
+                recreate_database(server_url, f"{options.database}_floor", template=empty)
+                floors[restore_style] = load_tables(floor_url, Path(tmp), restore_style=restore_style)
+            parsing = parse_only(source)
     finally:
-        recreate_database(server_url, options.database, drop_only=True)
+        for name in (options.database, f"{options.database}_floor", empty):
+            recreate_database(server_url, name, drop_only=True)
 
     print(f"trees: {trees}, messages: {messages} (seed {options.seed}); load average {os.getloadavg()[0]:.1f}")
     print("step                  wall s    messages/s   (process CPU s, messages per CPU s)")
@@ -115,6 +217,20 @@ def main() -> None:
         )
     print(f"export peak RSS:      {max(exported['peak_mb'], exported_trees['peak_mb']):7.1f} MB (all trees)")
     print(f"export peak RSS:      {half_export['peak_mb']:7.1f} MB ({half_messages} messages, about half)")
+    print("\nWhat no import can beat here (PostgreSQL storing the imported rows from files, no client work):")
+    for restore_style, label in ((False, "into the schema as it is"), (True, "pg_restore-style")):
+        floor = floors[restore_style]
+        print(
+            f"  {label:<26} {floor['seconds']:6.1f} s  {messages / floor['seconds']:8,.0f} messages/s"
+            f"   (server process CPU {floor['cpu']:.1f} s)"
+        )
+    cpus = os.cpu_count() or 1
+    bound = (floors[True]["cpu"] + parsing) / cpus
+    print(f"  parsing the file's JSON alone (orjson): {parsing:.1f} s CPU")
+    print(
+        f"  lower bound on {cpus} CPUs, pg_restore-style: ({floors[True]['cpu']:.1f} + {parsing:.1f}) / {cpus}"
+        f" = {bound:.1f} s, at best {messages / bound:,.0f} messages/s, before building any row"
+    )
 
 
 if __name__ == "__main__":

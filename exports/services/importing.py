@@ -5,6 +5,10 @@ A tree is all or nothing: a malformed line is reported with its line number and 
 ``strict`` the first error aborts the whole import, which runs in one transaction. Trees already in
 the database are skipped and counted. Authors and event users we do not know become placeholder users
 (the user id kept, an unusable password, ``is_placeholder`` set).
+
+The first import into a PostgreSQL database without trees (loading a release into a new platform) runs in
+one transaction with the tables' plain indexes and foreign keys made after the rows (exports.bulk):
+PostgreSQL's share of the work falls to about a third. The tables are locked until it ends.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from accounts.models import User
 from annotation.errors import InvalidInput
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, Review, ToxicityScore, TreeState
 from annotation.services.tree_lifecycle import tree_limits
-from exports.bulk import RowWriter
+from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
 from exports.oasst_format import FormatError, TreeRecord, iter_records
 
@@ -247,8 +251,15 @@ def import_records(
 ) -> ImportReport:
     """Write records (from a file or the generator); with ``strict`` in one transaction, else per batch."""
     importer = Importer(strict=strict, backlog=backlog, report=ImportReport())
+    if _is_first_load():
+        with transaction.atomic(), indexes_made_after(importer.writers.tables()):
+            return importer.run(records)
     with transaction.atomic() if strict else nullcontext():
         return importer.run(records)
+
+
+def _is_first_load() -> bool:
+    return connection.vendor == "postgresql" and not MessageTree.objects.exists()
 
 
 def import_lines(

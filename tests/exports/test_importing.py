@@ -5,6 +5,7 @@ import shutil
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore, TreeState
@@ -156,3 +157,59 @@ def test_a_large_import_refreshes_the_planner_statistics(monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'annotation_message'")
         assert cursor.fetchone()[0] == 28
+
+
+def _secondary_structures() -> set[str]:
+    """The definitions of the plain indexes and foreign keys of the tables an import writes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT pg_get_indexdef(indexrelid) FROM pg_index
+               WHERE indrelid::regclass::text LIKE ANY (ARRAY['annotation_%%', 'accounts_%%'])
+               UNION ALL
+               SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+               FROM pg_constraint WHERE contype = 'f'"""
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+def test_a_first_import_makes_indexes_and_foreign_keys_after_the_rows(sample):
+    before = _secondary_structures()
+    with CaptureQueriesContext(connection) as queries:
+        report = import_file(SAMPLE)
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert any(sql.startswith("DROP INDEX") for sql in statements)
+    assert any(sql.startswith("ALTER TABLE") and "ADD CONSTRAINT" in sql for sql in statements)
+    assert _secondary_structures() == before
+    assert (report.trees, report.errors) == (10, [])
+    assert_round_trip(sample, export_objs())
+
+
+@pytest.mark.postgres
+def test_a_later_import_leaves_indexes_and_foreign_keys_alone(tmp_path):
+    import_file(SAMPLE)
+    with CaptureQueriesContext(connection) as queries:
+        report = import_file(SAMPLE)
+    assert len(report.existing_trees) == 10
+    assert not any(query["sql"].startswith(("DROP INDEX", "ALTER TABLE")) for query in queries.captured_queries)
+
+
+@pytest.mark.postgres
+def test_a_tree_the_database_refuses_in_a_first_import_is_skipped_alone(monkeypatch):
+    refused = "92276658-1e27-41c0-8a6a-63ec24ede6a4"
+    write = importing.Importer._write
+
+    def write_or_fail(self, batch):
+        written = write(self, batch)
+        if any(record.id == refused for record in batch):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")  # a real error of the database, after the tree's rows
+        return written
+
+    monkeypatch.setattr(importing.Importer, "_write", write_or_fail)
+    report = import_file(SAMPLE)
+    assert report.trees == 9 and [error.line for error in report.errors] == [1]
+    assert "could not be stored" in report.errors[0].message
+    assert not MessageTree.objects.filter(id=refused).exists()
+    assert Message.objects.filter(tree_id=refused).count() == 0
+    assert MessageTree.objects.count() == 9

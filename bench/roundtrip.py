@@ -28,6 +28,10 @@ import orjson
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from exports.bulk import secondary_structures  # noqa: E402 (the project is on the path from here on)
+
 EVERYTHING = ["--state", "all", "--deleted", "include", "--rejected", "include", "--synthetic", "include"]
 # Trees are spread over 65 days from 2023-02-05: up to 2023-03-09 is about half of them.
 HALF = ["--to", "2023-03-09"]
@@ -105,31 +109,10 @@ def dump_tables(url: str, directory: Path) -> None:
                     out.write(data)
 
 
-def secondary_ddl(connection: psycopg.Connection) -> tuple[list[str], list[str]]:
-    """Statements dropping the imported tables' foreign keys and plain indexes, and those making them again."""
-    tables = list(IMPORTED_TABLES)
-    indexes = connection.execute(
-        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-           WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
-        [tables],
-    ).fetchall()
-    keys = connection.execute(
-        """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-           WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)""",
-        [tables],
-    ).fetchall()
-    drop = [f"ALTER TABLE {table} DROP CONSTRAINT {name}" for table, name, _ in keys]
-    drop += [f"DROP INDEX {name}" for name, _ in indexes]
-    make = [definition for _, definition in indexes]
-    make += [f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}" for table, name, definition in keys]
-    return drop, make
-
-
 def load_tables(url: str, directory: Path, *, restore_style: bool) -> dict:
     """COPY the dumped rows back in one transaction; the client only passes the files' bytes on."""
     with connect(url) as connection:
-        drop, make = secondary_ddl(connection) if restore_style else ([], [])
+        drop, make = secondary_structures(connection.cursor(), IMPORTED_TABLES) if restore_style else ([], [])
         started, cpu = time.perf_counter(), backend_cpu(connection)
         for statement in drop:
             connection.execute(statement)

@@ -7,6 +7,7 @@ database. Nothing here runs model ``save()`` or signals, and ``auto_now_add`` fi
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connection, models
 
@@ -65,6 +66,29 @@ class RowWriter:
             )
 
 
+def secondary_structures(cursor: Any, tables: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Statements dropping the tables' plain indexes and foreign keys, and statements making them again
+    (PostgreSQL; ``cursor`` a Django or psycopg cursor). Primary keys and unique constraints are kept."""
+    cursor.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+           WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+        [list(tables)],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        """SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)""",
+        [list(tables)],
+    )
+    foreign_keys = cursor.fetchall()
+    drop = [f"ALTER TABLE {table} DROP CONSTRAINT {name}" for table, name, _ in foreign_keys]
+    drop += [f"DROP INDEX {name}" for name, _ in indexes]
+    make = [definition for _, definition in indexes]
+    make += [f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}" for table, name, definition in foreign_keys]
+    return drop, make
+
+
 @contextmanager
 def indexes_made_after(tables: Sequence[str]) -> Iterator[None]:
     """Load the tables without their plain indexes and foreign keys, made again on leaving (PostgreSQL).
@@ -75,34 +99,18 @@ def indexes_made_after(tables: Sequence[str]) -> Iterator[None]:
     keys and unique constraints stay, so duplicates are still refused as the rows come.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-               WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
-            [list(tables)],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            """SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint
-               WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)""",
-            [list(tables)],
-        )
-        foreign_keys = cursor.fetchall()
+        drop, make = secondary_structures(cursor, tables)
         _check_deferred_constraints(cursor)
-        for table, name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
+        for statement in drop:
+            cursor.execute(statement)
     yield
     with connection.cursor() as cursor:
         _check_deferred_constraints(cursor)
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for table, name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        for statement in make:
+            cursor.execute(statement)
 
 
-def _check_deferred_constraints(cursor) -> None:
+def _check_deferred_constraints(cursor: Any) -> None:
     """Run the checks deferred so far (a table with checks pending cannot be altered), then defer again."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")

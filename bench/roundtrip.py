@@ -82,6 +82,11 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     )
 
 
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``server_url``."""
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
 def recreate_database(server_url: str, name: str, *, drop_only: bool = False, template: str | None = None) -> None:
     with connect(server_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -150,16 +155,16 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
-    bench_url = server_url.rsplit("/", 1)[0] + f"/{options.database}"
+    bench_url = database_url(server_url, options.database)
     env = {**os.environ, "DATABASE_URL": bench_url, "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench")}
 
     empty = f"{options.database}_empty"
-    floor_url = server_url.rsplit("/", 1)[0] + f"/{options.database}_floor"
+    floor_url = database_url(server_url, f"{options.database}_floor")
     recreate_database(server_url, empty)
     try:
         subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0", "--skip-checks"],
-            env={**env, "DATABASE_URL": server_url.rsplit("/", 1)[0] + f"/{empty}"},
+            env={**env, "DATABASE_URL": database_url(server_url, empty)},
             check=True,
         )
         recreate_database(server_url, options.database, template=empty)

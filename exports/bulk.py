@@ -94,7 +94,7 @@ def indexes_made_after(tables: Sequence[str]) -> Iterator[None]:
     """Load the tables without their plain indexes and foreign keys, made again on leaving (PostgreSQL).
 
     pg_restore's order: storing rows and then building an index in one sort, and checking a foreign key
-    in one join, costs PostgreSQL about a third of keeping them up to date row by row. Run it inside a
+    in one join, costs PostgreSQL about 40% of keeping them up to date row by row. Run it inside a
     transaction: the tables stay locked until it ends, and on an error everything is as it was. Primary
     keys and unique constraints stay, so duplicates are still refused as the rows come.
     """

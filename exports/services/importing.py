@@ -8,7 +8,7 @@ the database are skipped and counted. Authors and event users we do not know bec
 
 The first import into a PostgreSQL database without trees (loading a release into a new platform) runs in
 one transaction with the tables' plain indexes and foreign keys made after the rows (exports.bulk):
-PostgreSQL's share of the work falls to about a third. The tables are locked until it ends.
+PostgreSQL's share of the work falls to about 40% (bench/roundtrip.py). The tables are locked until it ends.
 """
 
 from __future__ import annotations
@@ -249,7 +249,8 @@ def _stored(model: type[models.Model], ids: list[str]) -> set[str]:
 def import_records(
     records: Iterable[TreeRecord | FormatError], *, strict: bool = False, backlog: bool = False
 ) -> ImportReport:
-    """Write records (from a file or the generator); with ``strict`` in one transaction, else per batch."""
+    """Write records (from a file or the generator): in one transaction with ``strict`` or into a database
+    without trees (then with indexes and foreign keys made after the rows), else a transaction per batch."""
     importer = Importer(strict=strict, backlog=backlog, report=ImportReport())
     if _is_first_load():
         with transaction.atomic(), indexes_made_after(importer.writers.tables()):

@@ -186,7 +186,7 @@ def test_a_first_import_makes_indexes_and_foreign_keys_after_the_rows(sample):
 
 
 @pytest.mark.postgres
-def test_a_later_import_leaves_indexes_and_foreign_keys_alone(tmp_path):
+def test_a_later_import_leaves_indexes_and_foreign_keys_alone():
     import_file(SAMPLE)
     with CaptureQueriesContext(connection) as queries:
         report = import_file(SAMPLE)

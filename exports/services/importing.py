@@ -61,6 +61,7 @@ MESSAGE_FIELDS = (
     "labels",
     "extra",
 )
+ACCEPTED, DELETED = MESSAGE_FIELDS.index("review_result"), MESSAGE_FIELDS.index("deleted")
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class Importer:
         self.backlog = backlog
         self.report = report
         self.known_users: set[str] = set()
-        self.limits = tuple(tree_limits().values())
+        self.limits = tree_limits()
         self.writers = _Writers(timezone.now())
 
     def run(self, records: Iterable[TreeRecord | FormatError]) -> ImportReport:
@@ -193,12 +194,23 @@ class Importer:
         """Insert the trees of the batch not stored yet; returns them and the placeholder users created."""
         batch = self._new_trees(batch)
         w = self.writers
-        trees = [(r.id, self._state(r.state), r.lang, r.origin, r.created_at, w.now, *self.limits) for r in batch]
+        trees = [
+            (r.id, self._state(r.state), r.lang, r.origin, r.created_at, w.now, *self._limits(r).values())
+            for r in batch
+        ]
         w.trees.write(trees)
         users = self._create_placeholders(set().union(*(r.user_ids for r in batch)) - self.known_users)
         for name in ("messages", "rankings", "reactions", "reports", "toxicity", "reviews"):
             getattr(w, name).write([row for r in batch for row in getattr(r, name)])
         return batch, users
+
+    def _limits(self, record: TreeRecord) -> dict[str, int]:
+        """The tree's limits (MessageTree fields). A finished tree is complete as it is: its goal is the
+        size it has, so it never goes back to growing for holding fewer replies than this platform's goal."""
+        if record.state not in FINISHED_STATES:
+            return self.limits
+        accepted = sum(1 for row in record.messages if row[ACCEPTED] and not row[DELETED])
+        return {**self.limits, "goal_tree_size": min(self.limits["goal_tree_size"], accepted)}
 
     def _state(self, state: str) -> str:
         return TreeState.BACKLOG_RANKING if self.backlog and state in FINISHED_STATES else state

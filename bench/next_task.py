@@ -98,7 +98,7 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
-    server_env = {**env, **SERVER_TM_OVERRIDES, "CONN_MAX_AGE": "60", "ALLOWED_HOSTS": "127.0.0.1"}
+    server_env = {**env, **SERVER_TM_OVERRIDES, "ALLOWED_HOSTS": "127.0.0.1"}
     command = [
         str(Path(PYTHON).parent / "gunicorn"),
         "oasst.wsgi",

@@ -1,14 +1,17 @@
 import gzip
 import json
+import threading
 import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from annotation.models import Message, MessageTree
 from exports.filters import ExportFilter, Inclusion, anonymous_id
+from exports.services import exporting
 from exports.services.importing import import_file
-from tests.exports.conftest import SAMPLE, export_objs
+from tests.exports.conftest import SAMPLE, assert_round_trip, export_objs
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +151,32 @@ def test_export_runs_a_bounded_number_of_queries_per_chunk(django_assert_max_num
         trees = export_objs(chunk_size=2)
     assert len(trees) == 10
     assert Message.objects.count() == len(_messages(trees))
+
+
+def _backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_chunks_are_read_by_two_threads_on_their_own_connections(sample, monkeypatch):
+    readers = set()
+    fetch = exporting._Assembler.fetch
+
+    def recording_fetch(self, trees):
+        rows = fetch(self, trees)
+        readers.add((threading.current_thread().name, connection.connection.info.backend_pid))
+        return rows
+
+    monkeypatch.setattr(exporting._Assembler, "fetch", recording_fetch)
+    backends = _backends()
+    assert_round_trip(sample, export_objs(chunk_size=2))
+    flat = export_objs(chunk_size=3, flat=True)
+    assert sorted(m["message_id"] for m in flat) == sorted(map(str, Message.objects.values_list("pk", flat=True)))
+    names, pids = {name for name, _pid in readers}, {pid for _name, pid in readers}
+    assert len(names) == 2 and threading.current_thread().name not in names
+    assert len(pids) == 4 and connection.connection.info.backend_pid not in pids
+    # Each reading thread closed its connection as it ended.
+    assert _backends() == backends

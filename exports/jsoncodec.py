@@ -25,7 +25,33 @@ def _has_long_integer(raw: bytes) -> bool:
     return _LONG_INTEGER in context or context.startswith(_LONG_INTEGER[1:])
 
 
-_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+class Verbatim:
+    """JSON text that ``dumps`` writes as it is where it stands in a value."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def as_value(value: Any) -> Any:
+    """The value itself, or the value a ``Verbatim`` text stands for."""
+    return loads(value.text) if isinstance(value, Verbatim) else value
+
+
+def _fragment(value: Any) -> orjson.Fragment:
+    if isinstance(value, Verbatim):
+        return orjson.Fragment(value.text)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _std_default(value: Any) -> Any:
+    if isinstance(value, Verbatim):
+        return as_value(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_std_default).encode
 
 
 def _refuse_constant(name: str) -> None:
@@ -46,6 +72,6 @@ def loads(text: str | bytes) -> Any:
 def dumps(value: Any) -> str:
     """Compact JSON text, non-ASCII characters kept as they are."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value, default=_fragment).decode()
     except TypeError:
         return _std_dumps(value)

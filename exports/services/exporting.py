@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, connections
-from django.db.models import F, Func, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, Func, Q, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
@@ -24,7 +25,7 @@ from annotation.errors import InvalidInput
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore
 from exports.files import open_text
 from exports.filters import ExportFilter, Inclusion, anonymous_id
-from exports.jsoncodec import dumps, loads
+from exports.jsoncodec import Verbatim, as_value, dumps, loads
 from exports.oasst_format import DETOXIFY_MODEL, TREE_EXTRA_KEY
 from exports.pipeline import map_in_threads
 
@@ -55,6 +56,15 @@ MESSAGE_COLUMNS = (
 JSON_AS_TEXT = {f"{name}_text": Cast(name, TextField()) for name in ("emojis", "labels", "extra")}
 EMPTY = ("{}", "", None)
 ISO_UTC = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+# One emoji reaction as JSON text, as dumps() writes it: {"type":"emoji","user_id":"...","emoji":"..."}.
+_EMOJI_EVENT_JSON = Concat(
+    Value('{"type":"emoji","user_id":"'),
+    Cast("user_id", TextField()),
+    Value('","emoji":'),
+    Cast(Func("emoji", function="to_json"), TextField()),
+    Value("}"),
+    output_field=TextField(),
+)
 (ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
 MODEL_NAME, EMOJIS, LABELS, EXTRA = range(13, 17)
 
@@ -230,10 +240,19 @@ class _Assembler:
             event["message_tree_id"] = message_id(tree)
             event["not_rankable"] = not_rankable
             events[parent]["ranking"].append(event)
-        reactions = EmojiReaction.objects.filter(in_chunk["message__tree__"]).order_by("id")
-        reactions = reactions.annotate(**_out("message_id", "user_id"))
-        for message, user, emoji in reactions.values_list("message_id_out", "user_id_out", "emoji"):
-            events[message]["emoji"].append({"type": "emoji", "user_id": user_id(user), "emoji": emoji})
+        reactions = EmojiReaction.objects.filter(in_chunk["message__tree__"])
+        if connection.vendor == "postgresql" and not self.anonymize:
+            # A quarter of a million reactions at the reference scale: PostgreSQL writes each message's
+            # list of them as JSON text, which the line takes as it is (a tenth of the export's Python work).
+            reactions = reactions.values("message_id").annotate(
+                **_out("message_id"), events_text=StringAgg(_EMOJI_EVENT_JSON, delimiter=",", order_by="id")
+            )
+            for message, events_text in reactions.values_list("message_id_out", "events_text"):
+                events[message]["emoji"] = Verbatim(f"[{events_text}]")
+        else:
+            reactions = reactions.order_by("id").annotate(**_out("message_id", "user_id"))
+            for message, user, emoji in reactions.values_list("message_id_out", "user_id_out", "emoji"):
+                events[message]["emoji"].append({"type": "emoji", "user_id": user_id(user), "emoji": emoji})
         reports = Report.objects.filter(in_chunk["message__tree__"]).order_by("id")
         reports = reports.annotate(**_out("message_id", "user_id"))
         columns = ("message_id_out", "user_id_out", "report_type", "reason")
@@ -330,7 +349,8 @@ class _Assembler:
             if verbatim:
                 events = events if events is not None else {}
                 for kind, kind_events in verbatim.items():
-                    events[kind] = events.get(kind, []) + [self._verbatim_event(event) for event in kind_events]
+                    kept = [self._verbatim_event(event) for event in kind_events]
+                    events[kind] = as_value(events.get(kind, [])) + kept
             if events:
                 node["events"] = events
         if extra:

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 
 from annotation.models import Message, MessageTree
 from exports.filters import ExportFilter, Inclusion, anonymous_id
@@ -153,25 +153,19 @@ def test_export_runs_a_bounded_number_of_queries_per_chunk(django_assert_max_num
     assert Message.objects.count() == len(_messages(trees))
 
 
-def _backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_chunks_are_read_by_two_threads_on_their_own_connections(sample, monkeypatch):
-    readers = set()
+    readers, wrappers = set(), []
     fetch = exporting._Assembler.fetch
 
     def recording_fetch(self, trees):
         rows = fetch(self, trees)
         readers.add((threading.current_thread().name, connection.connection.info.backend_pid))
+        wrappers.append(connections["default"])
         return rows
 
     monkeypatch.setattr(exporting._Assembler, "fetch", recording_fetch)
-    backends = _backends()
     assert_round_trip(sample, export_objs(chunk_size=2))
     flat = export_objs(chunk_size=3, flat=True)
     assert sorted(m["message_id"] for m in flat) == sorted(map(str, Message.objects.values_list("pk", flat=True)))
@@ -179,4 +173,20 @@ def test_outside_a_transaction_chunks_are_read_by_two_threads_on_their_own_conne
     assert len(names) == 2 and threading.current_thread().name not in names
     assert len(pids) == 4 and connection.connection.info.backend_pid not in pids
     # Each reading thread closed its connection as it ended.
-    assert _backends() == backends
+    assert all(wrapper.connection is None for wrapper in wrappers)
+
+
+def test_stored_reactions_come_before_the_emoji_events_kept_verbatim():
+    message = Message.objects.filter(reactions__isnull=False).first()
+    Message.objects.filter(pk=message.pk).update(extra={"events": {"emoji": [{"type": "emoji", "note": "kept"}]}})
+    stored = [
+        {"type": "emoji", "user_id": str(user), "emoji": emoji}
+        for user, emoji in message.reactions.order_by("id").values_list("user_id", "emoji")
+    ]
+    for seed in (None, "s"):
+        exported = export_objs(ExportFilter.everything(anonymize_seed=seed), flat=True)
+        emoji = next(m for m in exported if m["text"] == message.text)["events"]["emoji"]
+        assert [event.get("emoji") for event in emoji] == [event["emoji"] for event in stored] + [None]
+        assert emoji[-1] == {"type": "emoji", "note": "kept"}
+        if seed is None:
+            assert emoji[:-1] == stored

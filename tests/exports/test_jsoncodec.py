@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from exports.jsoncodec import dumps, loads
+from exports.jsoncodec import Verbatim, as_value, dumps, loads
 
 
 def test_round_trip_keeps_text_and_numbers():
@@ -39,3 +39,12 @@ def test_long_fractions_and_exponents_take_the_fast_path(monkeypatch):
 def test_what_is_not_json_is_refused(text):
     with pytest.raises(ValueError):
         loads(text)
+
+
+def test_verbatim_text_is_written_as_it_is_on_both_paths():
+    scores = Verbatim('[{"type":"emoji","emoji":"+1"}]')
+    assert dumps({"events": scores}) == '{"events":[{"type":"emoji","emoji":"+1"}]}'
+    # A key that is not a string sends the value down the standard library's path.
+    assert dumps({1: scores}) == '{"1":[{"type":"emoji","emoji":"+1"}]}'
+    assert as_value(scores) == [{"type": "emoji", "emoji": "+1"}]
+    assert as_value([1]) == [1]

@@ -12,8 +12,6 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 
 class Command(BaseCommand):
-    # A data command: the checks of the whole project (URLs, views, admin) took a third of a second a run.
-    requires_system_checks: list[str] = []
     help = "Export trees to an oasst1 file (.jsonl or .jsonl.gz by name, - for standard output)."
 
     def add_arguments(self, parser):

@@ -10,8 +10,6 @@ from exports.services.importing import import_records
 
 
 class Command(BaseCommand):
-    # A data command: the checks of the whole project (URLs, views, admin) took a third of a second a run.
-    requires_system_checks: list[str] = []
     help = (
         "Generate synthetic trees with the shape of the 2023 release (deterministic for a seed): into the "
         "database (with reviews and rankings), or into an oasst1 tree file with --output."

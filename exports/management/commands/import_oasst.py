@@ -7,8 +7,6 @@ MAX_ERRORS_SHOWN = 50
 
 
 class Command(BaseCommand):
-    # A data command: the checks of the whole project (URLs, views, admin) took a third of a second a run.
-    requires_system_checks: list[str] = []
     help = (
         "Import an oasst1 file: tree lines or flat message lines (detected per line), .jsonl or .jsonl.gz. "
         "Malformed lines are reported and their trees skipped; with --strict nothing is imported on error."

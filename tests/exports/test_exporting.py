@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
-from annotation.models import Message, MessageTree
+from annotation.models import Message, MessageTree, Ranking
 from exports.filters import ExportFilter, Inclusion, anonymous_id
 from exports.services import exporting
 from exports.services.importing import import_file
@@ -190,3 +190,26 @@ def test_stored_reactions_come_before_the_emoji_events_kept_verbatim():
         assert emoji[-1] == {"type": "emoji", "note": "kept"}
         if seed is None:
             assert emoji[:-1] == stored
+
+
+def test_a_ranking_without_its_user_and_one_of_nothing_rankable_are_exported_as_stored():
+    parent = Message.objects.get(pk=ENGLISH_TREE)
+    shown = [str(pk) for pk in parent.children.order_by("created_at").values_list("pk", flat=True)]
+    Ranking.objects.create(parent=parent, tree_id=parent.tree_id, user=None, ranked_message_ids=shown, ranking=[])
+    Ranking.objects.create(parent=parent, tree_id=parent.tree_id, ranked_message_ids=shown, not_rankable=True)
+    for seed in (None, "s"):
+        trees = export_objs(ExportFilter.everything(anonymize_seed=seed))
+        prompt = next(t for t in trees if t["prompt"]["text"] == parent.text)["prompt"]
+        *_, without_user, not_rankable = prompt["events"]["ranking"]
+        assert "user_id" not in without_user and "user_id" not in not_rankable
+        assert (without_user["ranking"], without_user["not_rankable"]) == ([], False)
+        assert (not_rankable["ranking"], not_rankable["not_rankable"]) == ([], True)
+        if seed is None:
+            assert not_rankable == {
+                "type": "ranking",
+                "ranking": [],
+                "ranked_message_ids": shown,
+                "ranking_parent_id": ENGLISH_TREE,
+                "message_tree_id": ENGLISH_TREE,
+                "not_rankable": True,
+            }

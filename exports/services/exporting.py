@@ -56,7 +56,7 @@ MESSAGE_COLUMNS = (
 JSON_AS_TEXT = {f"{name}_text": Cast(name, TextField()) for name in ("emojis", "labels", "extra")}
 EMPTY = ("{}", "", None)
 ISO_UTC = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
-# Events as JSON text, written by PostgreSQL as dumps() writes them from the rows (see _Assembler._events).
+# Events as JSON text, built by PostgreSQL with the keys and values the Python path gives (_Assembler._events).
 _EMOJI_EVENT_JSON = Concat(
     Value('{"type":"emoji","user_id":"'),
     Cast("user_id", TextField()),

@@ -1,9 +1,9 @@
 """Export of trees to oasst1 files (SPEC 8), streaming: memory does not grow with the number of trees.
 
-Trees are read in id order, ``chunk_size`` at a time (keyset pagination). The messages, toxicity
-scores, rankings, reactions and reports of a chunk come in one query each, as plain tuples, and are
-assembled into nodes in the canonical form of exports.oasst_format, written, and dropped. An export is
-not one snapshot: each of its queries sees the data as they stand when it runs.
+Trees are read in id order, ``chunk_size`` at a time (keyset pagination). The messages (with their
+detoxify scores), rankings, reactions and reports of a chunk come in one query each, as plain tuples,
+and are assembled into nodes in the canonical form of exports.oasst_format, written, and dropped. An
+export is not one snapshot: each of its queries sees the data as they stand when it runs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, connections
-from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
@@ -51,6 +51,7 @@ MESSAGE_COLUMNS = (
     "emojis_text",
     "labels_text",
     "extra_text",
+    "detoxify_text",
 )
 # JSON columns are spliced into the lines as the database writes them, without a decode and re-encode.
 JSON_AS_TEXT = {f"{name}_text": Cast(name, TextField()) for name in ("emojis", "labels", "extra")}
@@ -86,7 +87,14 @@ _RANKING_EVENT_JSON = Concat(
     output_field=TextField(),
 )
 (ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
-MODEL_NAME, EMOJIS, LABELS, EXTRA = range(13, 17)
+MODEL_NAME, EMOJIS, LABELS, EXTRA, DETOXIFY = range(13, 18)
+# A message's detoxify scores, looked up by the unique index on (message, model) for each message read: a
+# join with the scores of a chunk's messages made PostgreSQL scan all the scores, three times the work.
+DETOXIFY_TEXT = Subquery(
+    ToxicityScore.objects.filter(message=OuterRef("pk"), model_name=DETOXIFY_MODEL)
+    .annotate(scores_text=Cast("scores", TextField()))
+    .values("scores_text")
+)
 
 
 @dataclass
@@ -174,7 +182,6 @@ class _ChunkRows:
 
     trees: list[tuple]
     messages_by_tree: dict[Any, list[tuple]]
-    detoxify: dict[Any, str]
     events: dict[Any, dict[str, list]]
 
 
@@ -211,21 +218,19 @@ class _Assembler:
         if self.filter.prompts_only:
             messages = messages.filter(parent__isnull=True)
         by_tree: dict[Any, list[tuple]] = defaultdict(list)
-        messages = messages.annotate(**JSON_AS_TEXT, **_out("id", "tree_id", "parent_id", "author_id", "created_at"))
+        messages = messages.annotate(
+            **JSON_AS_TEXT,
+            **_out("id", "tree_id", "parent_id", "author_id", "created_at"),
+            detoxify_text=DETOXIFY_TEXT,
+        )
         for row in messages.values_list(*MESSAGE_COLUMNS):
             by_tree[row[TREE]].append(row)
-        detoxify = self._detoxify(in_chunk)
         events = self._events(in_chunk) if self.filter.events else {}
-        return _ChunkRows(trees=trees, messages_by_tree=by_tree, detoxify=detoxify, events=events)
-
-    def _detoxify(self, in_chunk: dict[str, Q]) -> dict[Any, str]:
-        scores = ToxicityScore.objects.filter(in_chunk["message__tree__"], model_name=DETOXIFY_MODEL)
-        scores = scores.annotate(scores_text=Cast("scores", TextField()), **_out("message_id"))
-        return dict(scores.values_list("message_id_out", "scores_text"))
+        return _ChunkRows(trees=trees, messages_by_tree=by_tree, events=events)
 
     def assemble(self, rows: _ChunkRows) -> Chunk:
         """The lines of a chunk (called for one chunk at a time)."""
-        self.detoxify, self.events = rows.detoxify, rows.events
+        self.events = rows.events
         chunk = Chunk(lines=[], trees_read=len(rows.trees))
         for tree_id, state, origin in rows.trees:
             messages = rows.messages_by_tree.get(tree_id)
@@ -381,9 +386,8 @@ class _Assembler:
             text += ',"emojis":' + row[EMOJIS]
         if self.filter.labels and row[LABELS] not in EMPTY:
             text += ',"labels":' + row[LABELS]
-        detoxify = self.detoxify.get(message_id)
-        if detoxify not in EMPTY:
-            text += ',"detoxify":' + detoxify
+        if row[DETOXIFY] not in EMPTY:
+            text += ',"detoxify":' + row[DETOXIFY]
         return text + "}"
 
     def _verbatim_event(self, event: Any) -> Any:

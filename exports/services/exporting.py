@@ -52,6 +52,7 @@ MESSAGE_COLUMNS = (
     "labels_text",
     "extra_text",
     "detoxify_text",
+    "emoji_events_text",
 )
 # JSON columns are spliced into the lines as the database writes them, without a decode and re-encode.
 JSON_AS_TEXT = {f"{name}_text": Cast(name, TextField()) for name in ("emojis", "labels", "extra")}
@@ -87,13 +88,20 @@ _RANKING_EVENT_JSON = Concat(
     output_field=TextField(),
 )
 (ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
-MODEL_NAME, EMOJIS, LABELS, EXTRA, DETOXIFY = range(13, 18)
+MODEL_NAME, EMOJIS, LABELS, EXTRA, DETOXIFY, EMOJI_EVENTS = range(13, 19)
 # A message's detoxify scores, looked up by the unique index on (message, model) for each message read: a
 # join with the scores of a chunk's messages made PostgreSQL scan all the scores, three times the work.
 DETOXIFY_TEXT = Subquery(
     ToxicityScore.objects.filter(message=OuterRef("pk"), model_name=DETOXIFY_MODEL)
     .annotate(scores_text=Cast("scores", TextField()))
     .values("scores_text")
+)
+# The emoji events of a message, oldest first, by the unique index on (message, user, emoji) likewise.
+EMOJI_EVENTS_TEXT = Subquery(
+    EmojiReaction.objects.filter(message=OuterRef("pk"))
+    .values("message")
+    .annotate(events=StringAgg(_EMOJI_EVENT_JSON, delimiter=",", order_by="id"))
+    .values("events")
 )
 
 
@@ -205,6 +213,10 @@ class _Assembler:
         self.matches = _predicate(export_filter, Inclusion.ONLY)
         self.nodes = 0
         self.anonymize = seed is not None
+        # 70,000 rankings and 250,000 reactions at the reference scale: PostgreSQL writes the list of a
+        # message's events as JSON text, which the line takes as it is (a fifth of the export's Python
+        # work). Anonymized, the ids in them are Python's to replace.
+        self.events_in_sql = connection.vendor == "postgresql" and not self.anonymize and export_filter.events
 
     def fetch(self, trees: list[tuple]) -> _ChunkRows:
         # The chunk's trees are those the tree filter selects between its first and last id: a few
@@ -222,10 +234,11 @@ class _Assembler:
             **JSON_AS_TEXT,
             **_out("id", "tree_id", "parent_id", "author_id", "created_at"),
             detoxify_text=DETOXIFY_TEXT,
+            emoji_events_text=EMOJI_EVENTS_TEXT if self.events_in_sql else Value(None, output_field=TextField()),
         )
         for row in messages.values_list(*MESSAGE_COLUMNS):
             by_tree[row[TREE]].append(row)
-        events = self._events(in_chunk) if self.filter.events else {}
+        events = self._events(in_chunk, by_tree) if self.filter.events else {}
         return _ChunkRows(trees=trees, messages_by_tree=by_tree, events=events)
 
     def assemble(self, rows: _ChunkRows) -> Chunk:
@@ -238,21 +251,19 @@ class _Assembler:
                 self._tree(messages, tree_id=tree_id, state=state, origin=origin, chunk=chunk)
         return chunk
 
-    def _events(self, in_chunk: dict[str, Q]) -> dict[Any, dict[str, list]]:
+    def _events(self, in_chunk: dict[str, Q], messages_by_tree: dict[Any, list[tuple]]) -> dict[Any, dict[str, list]]:
         events: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         rankings = Ranking.objects.filter(in_chunk["tree__"])
-        reactions = EmojiReaction.objects.filter(in_chunk["message__tree__"])
-        if connection.vendor == "postgresql" and not self.anonymize:
-            # 70,000 rankings and 250,000 reactions at the reference scale: PostgreSQL writes each
-            # message's list of them as JSON text, which the line takes as it is (a fifth of the export's
-            # Python work). Anonymized, the ids in them are Python's to replace.
+        if self.events_in_sql:
             for parent, text in _events_as_json(rankings, "parent_id", _RANKING_EVENT_JSON):
                 events[parent]["ranking"] = text
-            for message, text in _events_as_json(reactions, "message_id", _EMOJI_EVENT_JSON):
-                events[message]["emoji"] = text
+            for rows in messages_by_tree.values():
+                for row in rows:
+                    if row[EMOJI_EVENTS]:
+                        events[row[ID]]["emoji"] = Verbatim(f"[{row[EMOJI_EVENTS]}]")
         else:
             self._add_rankings(events, rankings)
-            self._add_reactions(events, reactions)
+            self._add_reactions(events, EmojiReaction.objects.filter(in_chunk["message__tree__"]))
         reports = Report.objects.filter(in_chunk["message__tree__"]).order_by("id")
         reports = reports.annotate(**_out("message_id", "user_id"))
         columns = ("message_id_out", "user_id_out", "report_type", "reason")

@@ -26,6 +26,7 @@ from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Repo
 from exports.files import open_text
 from exports.filters import ExportFilter, Inclusion, anonymous_id
 from exports.jsoncodec import Verbatim, as_value, dumps, loads
+from exports.memory import rare_garbage_collection
 from exports.oasst_format import DETOXIFY_MODEL, TREE_EXTRA_KEY
 from exports.pipeline import map_in_threads
 
@@ -153,10 +154,11 @@ def export_to(
         rows = map_in_threads(assembler.fetch, tree_chunks, threads=READING_THREADS, on_thread_exit=close)
     else:
         rows = map(assembler.fetch, tree_chunks)
-    for chunk in map_in_threads(write, rows):
-        report.trees += chunk.trees_written
-        report.messages += chunk.messages_written
-        bar.update(chunk.trees_read)
+    with rare_garbage_collection():
+        for chunk in map_in_threads(write, rows):
+            report.trees += chunk.trees_written
+            report.messages += chunk.messages_written
+            bar.update(chunk.trees_read)
     bar.close()
     return report
 

@@ -31,6 +31,7 @@ from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Repo
 from annotation.services.tree_lifecycle import tree_limits
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
+from exports.memory import rare_garbage_collection
 from exports.oasst_format import FormatError, TreeRecord, iter_records
 
 BATCH_MESSAGES = 5000
@@ -264,11 +265,12 @@ def import_records(
     """Write records (from a file or the generator): in one transaction with ``strict`` or into a database
     without trees (then with indexes and foreign keys made after the rows), else a transaction per batch."""
     importer = Importer(strict=strict, backlog=backlog, report=ImportReport())
-    if _is_first_load():
-        with transaction.atomic(), indexes_made_after(importer.writers.tables()):
+    with rare_garbage_collection():
+        if _is_first_load():
+            with transaction.atomic(), indexes_made_after(importer.writers.tables()):
+                return importer.run(records)
+        with transaction.atomic() if strict else nullcontext():
             return importer.run(records)
-    with transaction.atomic() if strict else nullcontext():
-        return importer.run(records)
 
 
 def _is_first_load() -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -153,8 +154,9 @@ def export_to(
         close = connections.close_all
         rows = map_in_threads(assembler.fetch, tree_chunks, threads=READING_THREADS, on_thread_exit=close)
     else:
-        rows = map(assembler.fetch, tree_chunks)
-    with rare_garbage_collection():
+        rows = (assembler.fetch(trees) for trees in tree_chunks)
+    # closing(): when writing fails, the reading threads end (and close their connections) at once.
+    with rare_garbage_collection(), closing(rows):
         for chunk in map_in_threads(write, rows):
             report.trees += chunk.trees_written
             report.messages += chunk.messages_written

@@ -213,3 +213,16 @@ def test_a_ranking_without_its_user_and_one_of_nothing_rankable_are_exported_as_
                 "message_tree_id": ENGLISH_TREE,
                 "not_rankable": True,
             }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_when_writing_fails_the_reading_threads_end_at_once(monkeypatch):
+    def failing_assemble(self, rows):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exporting._Assembler, "assemble", failing_assemble)
+    with pytest.raises(OSError, match="disk full"):
+        export_objs(chunk_size=2)
+    # Still inside the test, which holds the error and its traceback.
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("map-in-threads")]

@@ -33,7 +33,7 @@ from exports.pipeline import map_in_threads
 
 CHUNK_SIZE = 2000
 # Two threads read chunks at once: measured, 2,000 trees a chunk and two readers were the fastest with
-# memory well under the target (peak RSS 196 MB at the reference scale; 4,000 trees a chunk: 285 MB).
+# memory well under the target (peak RSS 190 MB at the reference scale; 4,000 trees a chunk: 285 MB).
 READING_THREADS = 2
 MESSAGE_COLUMNS = (
     "id_out",
@@ -200,8 +200,8 @@ class _ChunkRows:
 class _Assembler:
     """Reads the rows of a chunk of trees (``fetch``, on a reading thread) and turns them into file lines
     (``assemble``, on the export's writing thread, one chunk at a time). ``fetch`` only reads the filter, so
-    several threads may run it at once, and the chunk-scoped state ``assemble`` keeps (scores, events,
-    node count) is its own."""
+    several threads may run it at once, and the chunk-scoped state ``assemble`` keeps (events, node
+    count) is its own."""
 
     def __init__(self, export_filter: ExportFilter, *, flat: bool) -> None:
         self.filter = export_filter

@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import Any, TextIO
 
 from annotation.models import TreeState
+from exports.jsoncodec import dumps
+from exports.memory import rare_garbage_collection
 from exports.oasst_format import TreeRecord, format_datetime, read_tree_line
 
 REFERENCE_TREES = 66_497
@@ -394,6 +396,13 @@ def _label_means(reviews: list[tuple]) -> dict[str, dict[str, float | int]]:
 def generate(*, trees: int, seed: int, users: int | None = None) -> Iterator[tuple[dict, list[tuple]]]:
     """The trees of a synthetic collection, each with the reviews behind its labels."""
     return Generator(seed=seed, users=max(MIN_USERS, users or default_users(trees))).trees(trees)
+
+
+def write_generated(out: TextIO, *, trees: Iterable[tuple[dict, list[tuple]]]) -> None:
+    """Write generated trees (from ``generate``) to ``out`` as a tree file, one line each."""
+    with rare_garbage_collection():
+        for tree, _reviews in trees:
+            out.write(dumps(tree) + "\n")
 
 
 def generated_records(*, trees: int, seed: int, users: int | None = None) -> Iterator[TreeRecord]:

@@ -1,11 +1,9 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from annotation.errors import DomainError
 from exports.files import open_text
-from exports.generator import generate, generated_records
+from exports.generator import generate, generated_records, write_generated
 from exports.services.importing import import_records
 
 
@@ -28,8 +26,7 @@ class Command(BaseCommand):
         try:
             if output:
                 with open_text(output, "w") as out:
-                    for tree, _reviews in tqdm(generate(trees=trees, seed=seed, users=users), **bar):
-                        out.write(json.dumps(tree, ensure_ascii=False) + "\n")
+                    write_generated(out, trees=tqdm(generate(trees=trees, seed=seed, users=users), **bar))
                 summary = f"Wrote {trees} trees to {output}."
             else:
                 report = import_records(

@@ -4,8 +4,10 @@
     .venv/bin/python bench/next_task.py --skip-generate      # reuse the data of a previous run
 
 The server runs as in production (gunicorn, DEBUG off). 32 simulated volunteers ask for tasks, acknowledge
-and submit them for a fixed time; a trivial endpoint of the same server (GET /api/v1/health/) under the
-same concurrency gives the floor. Each figure is the median of --runs runs.
+and submit them for a fixed time, each asking again as soon as it is answered; a trivial endpoint of the
+same server (GET /api/v1/health/) under the same concurrency gives the floor. Then the same volunteers
+pause between tasks (random pauses) so that they offer half the throughput just measured: the latency a
+volunteer sees when the server is busy but not saturated. Each figure is the median of --runs runs.
 """
 
 from __future__ import annotations
@@ -160,10 +162,14 @@ def timed(client: httpx.Client, method: str, url: str, **kwargs) -> tuple[httpx.
     return response, time.perf_counter() - start
 
 
-def volunteer(base: str, token: str, until: float, stats: Stats) -> None:
+def volunteer(base: str, token: str, until: float, stats: Stats, pause: float = 0.0) -> None:
+    """Ask for a task, acknowledge it, submit it; again, after ``pause`` seconds on average (0: at once)."""
     headers = {"Authorization": f"Token {token}"}
+    pauses = random.Random(token)
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         while time.monotonic() < until:
+            if pause:
+                time.sleep(min(pauses.expovariate(1 / pause), max(until - time.monotonic(), 0)))
             response, took = timed(client, "POST", "/api/v1/tasks/", json={"type": "random", "lang": "en"})
             if response.status_code != 201:
                 with stats.lock:
@@ -210,7 +216,7 @@ def pct(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
 
 
-def one_run(base: str, tokens: list[str], seconds: float) -> dict[str, float]:
+def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) -> dict[str, float]:
     lock, floor = threading.Lock(), []
     until = time.monotonic() + seconds
     floor_elapsed = run_threads(floor_client, [(base, until, floor, lock)] * len(tokens))
@@ -220,16 +226,28 @@ def one_run(base: str, tokens: list[str], seconds: float) -> dict[str, float]:
     log(f"  task types: {dict(stats.task_types)}")
     if stats.errors:
         log(f"  refused: {dict(stats.errors)}")
+    # The same volunteers with pauses between tasks, offering ``paced_share`` of the throughput just measured:
+    # each pauses volunteers * 3 / (offered requests per second) on average (its own requests add little).
+    tasks_rps = stats.requests / elapsed
+    pause = len(tokens) * 3 / (tasks_rps * paced_share)
+    paced = Stats()
+    until = time.monotonic() + seconds
+    paced_elapsed = run_threads(volunteer, [(base, token, until, paced, pause) for token in tokens])
     return {
         "floor rps": len(floor) / floor_elapsed,
         "floor p50": pct(floor, 50),
         "floor p99": pct(floor, 99),
-        "tasks rps": stats.requests / elapsed,
+        "tasks rps": tasks_rps,
         "tasks done/s": len(stats.submit) / elapsed,
         "handout p50": pct(stats.handout, 50),
         "handout p99": pct(stats.handout, 99),
         "submit p50": pct(stats.submit, 50),
         "submit p99": pct(stats.submit, 99),
+        "paced rps": paced.requests / paced_elapsed,
+        "paced handout p50": pct(paced.handout, 50),
+        "paced handout p99": pct(paced.handout, 99),
+        "paced submit p50": pct(paced.submit, 50),
+        "paced submit p99": pct(paced.submit, 99),
     }
 
 
@@ -244,6 +262,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--paced-share", type=float, default=0.5, help="load of the paced phase, a share of the measured throughput"
+    )
     args = parser.parse_args()
 
     env = base_env(args.database_url)
@@ -261,7 +282,7 @@ def main() -> None:
         results = []
         for run in range(1, args.runs + 1):
             log(f"run {run}/{args.runs}: {args.volunteers} volunteers, {args.seconds:g} s each phase")
-            results.append(one_run(f"http://127.0.0.1:{port}", tokens, args.seconds))
+            results.append(one_run(f"http://127.0.0.1:{port}", tokens, args.seconds, args.paced_share))
             log("  " + ", ".join(f"{k} {v:.1f}" for k, v in results[-1].items()))
     finally:
         server.terminate()
@@ -288,6 +309,18 @@ def main() -> None:
     print(
         f"  hand-out p99 < 50 ms: {'yes' if median['handout p99'] < 50 else 'NO'};"
         f" throughput / floor = {ratio:.2f} ({'ok' if ratio >= 0.5 else 'below 0.5'})"
+    )
+    print(
+        f"  paced  {args.volunteers} volunteers pausing between tasks, {median['paced rps']:.1f} req/s"
+        f" ({args.paced_share:.0%} of the throughput above):"
+    )
+    print(
+        f"         hand-out POST /tasks/                  p50 {median['paced handout p50']:6.1f} ms"
+        f"  p99 {median['paced handout p99']:6.1f} ms"
+    )
+    print(
+        f"         submission POST /tasks/{{id}}/submit/    p50 {median['paced submit p50']:6.1f} ms"
+        f"  p99 {median['paced submit p99']:6.1f} ms"
     )
     # Volunteers here ask again as soon as they are answered: by Little's law the mean latency of a
     # request is then volunteers / requests per second, whatever the server does.

@@ -1,8 +1,9 @@
 """Gunicorn settings read from this folder (the command line's options come first).
 
-A worker's garbage collector walked every object of the loaded project on each full collection: pauses
-of up to 80 ms in the middle of requests, the slowest of the task hand-outs. Objects made while the
-project loads live as long as the worker; frozen, the collector leaves them alone.
+A worker's garbage collector walks every object of the loaded project on each full collection, in the
+middle of a request. Objects made while the project loads live as long as the worker; frozen, the
+collector leaves them alone (measured in one process handing out and submitting 300 tasks: the longest
+collection fell from 76 ms to 38 ms).
 """
 
 import gc

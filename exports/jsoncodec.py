@@ -39,16 +39,18 @@ def as_value(value: Any) -> Any:
     return loads(value.text) if isinstance(value, Verbatim) else value
 
 
-def _fragment(value: Any) -> orjson.Fragment:
-    if isinstance(value, Verbatim):
-        return orjson.Fragment(value.text)
+def _unsupported(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _fragment(value: Any) -> orjson.Fragment:
+    """orjson's hook for what it does not know: a ``Verbatim`` text goes in as it is."""
+    return orjson.Fragment(value.text) if isinstance(value, Verbatim) else _unsupported(value)
 
 
 def _std_default(value: Any) -> Any:
-    if isinstance(value, Verbatim):
-        return as_value(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    """The standard library's hook: a ``Verbatim`` text goes in as the value it stands for."""
+    return as_value(value) if isinstance(value, Verbatim) else _unsupported(value)
 
 
 _std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_std_default).encode

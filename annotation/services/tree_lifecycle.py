@@ -251,15 +251,18 @@ def _write_ranks(tree: MessageTree) -> None:
 
 def run_lottery(*, lang: str, now: datetime | None = None) -> list[MessageTree]:
     """Activate waiting prompts of a language until ``max_active_trees`` trees grow (SPEC 2, step 3)."""
-    cfg = settings.TREE_MANAGER
     now = now or timezone.now()
     won: list[MessageTree] = []
+    # Most calls (a prompt accepted while every slot is taken) end here, without queueing for the language's
+    # lock, which a running lottery holds until its caller's transaction ends.
+    if _free_slots(lang) <= 0:
+        return won
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One lottery per language at a time, so two draws never both take the last free slot.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"prompt-lottery:{lang}"])
-        free = cfg.max_active_trees - MessageTree.objects.filter(state=TreeState.GROWING, lang=lang).count()
+        free = _free_slots(lang)
         if free <= 0:
             return won
         weights = _author_weights(lang=lang, now=now)
@@ -284,6 +287,12 @@ def run_lottery(*, lang: str, now: datetime | None = None) -> list[MessageTree]:
     for tree in won:
         logger.info("tree %s won the prompt lottery (%s)", tree.pk, lang)
     return won
+
+
+def _free_slots(lang: str) -> int:
+    return (
+        settings.TREE_MANAGER.max_active_trees - MessageTree.objects.filter(state=TreeState.GROWING, lang=lang).count()
+    )
 
 
 def _author_weights(*, lang: str, now: datetime) -> dict:

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from annotation.errors import DomainError, NoTaskAvailable
-from annotation.models import Message, Ranking, Review, Task, TaskState, TaskType, TreeState
+from annotation.models import Message, MessageTree, Ranking, Review, Task, TaskState, TaskType, TreeState
 from annotation.services import tree_lifecycle
 from annotation.services.task_handout import request_task
 from tests.annotation.workers import finish
@@ -162,3 +162,32 @@ def test_racing_volunteers_never_exceed_any_slot(settings, tree_manager, growing
 
     # The slot counters ended exactly where the rows say they should be, and every tree is where it belongs.
     assert not tree_lifecycle.recheck_trees(), "counters or states drifted"
+
+
+def test_a_lottery_without_a_free_slot_does_not_queue_behind_a_running_one(tree_manager):
+    tree_manager(max_active_trees=1)
+    make_prompt(state=TreeState.GROWING)
+    waiting = make_prompt(state=TreeState.PROMPT_LOTTERY_WAITING)
+    held, release = threading.Event(), threading.Event()
+
+    def running_lottery():
+        # Another submission's lottery, holding the language's lock until its transaction ends.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('prompt-lottery:en'))")
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    other = threading.Thread(target=running_lottery)
+    other.start()
+    assert held.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        assert tree_lifecycle.run_lottery(lang="en") == []
+    finally:
+        release.set()
+        other.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert MessageTree.objects.get(pk=waiting.tree_id).state == TreeState.PROMPT_LOTTERY_WAITING

@@ -224,8 +224,7 @@ def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) ->
     until = time.monotonic() + seconds
     elapsed = run_threads(volunteer, [(base, token, until, stats) for token in tokens])
     log(f"  task types: {dict(stats.task_types)}")
-    if stats.errors:
-        log(f"  refused: {dict(stats.errors)}")
+    log_refusals(stats)
     # The same volunteers with pauses between tasks, offering ``paced_share`` of the throughput just measured:
     # each pauses volunteers * 3 / (offered requests per second) on average (its own requests add little).
     tasks_rps = stats.requests / elapsed
@@ -233,22 +232,35 @@ def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) ->
     paced = Stats()
     until = time.monotonic() + seconds
     paced_elapsed = run_threads(volunteer, [(base, token, until, paced, pause) for token in tokens])
+    log_refusals(paced, "paced")
     return {
         "floor rps": len(floor) / floor_elapsed,
         "floor p50": pct(floor, 50),
         "floor p99": pct(floor, 99),
         "tasks rps": tasks_rps,
         "tasks done/s": len(stats.submit) / elapsed,
-        "handout p50": pct(stats.handout, 50),
-        "handout p99": pct(stats.handout, 99),
-        "submit p50": pct(stats.submit, 50),
-        "submit p99": pct(stats.submit, 99),
+        **latencies(stats),
         "paced rps": paced.requests / paced_elapsed,
-        "paced handout p50": pct(paced.handout, 50),
-        "paced handout p99": pct(paced.handout, 99),
-        "paced submit p50": pct(paced.submit, 50),
-        "paced submit p99": pct(paced.submit, 99),
+        **latencies(paced, "paced "),
     }
+
+
+def log_refusals(stats: Stats, phase: str = "") -> None:
+    if stats.errors:
+        log(f"  refused{' (' + phase + ')' if phase else ''}: {dict(stats.errors)}")
+
+
+def latencies(stats: Stats, prefix: str = "") -> dict[str, float]:
+    """p50 and p99 of hand-out and submission, keyed ``<prefix>handout p50`` and so on."""
+    return {f"{prefix}{kind} p{p}": pct(getattr(stats, kind), p) for kind in ("handout", "submit") for p in (50, 99)}
+
+
+def print_latencies(median: dict[str, float], prefix: str = "") -> None:
+    for label, kind in (("hand-out POST /tasks/", "handout"), ("submission POST /tasks/{id}/submit/", "submit")):
+        print(
+            f"         {label:<38} p50 {median[f'{prefix}{kind} p50']:6.1f} ms"
+            f"  p99 {median[f'{prefix}{kind} p99']:6.1f} ms"
+        )
 
 
 def main() -> None:
@@ -297,14 +309,7 @@ def main() -> None:
     print(
         f"  tasks  all task requests    {median['tasks rps']:8.1f} req/s  ({median['tasks done/s']:.1f} tasks done/s)"
     )
-    print(
-        f"         hand-out POST /tasks/                  p50 {median['handout p50']:6.1f} ms"
-        f"  p99 {median['handout p99']:6.1f} ms"
-    )
-    print(
-        f"         submission POST /tasks/{{id}}/submit/    p50 {median['submit p50']:6.1f} ms"
-        f"  p99 {median['submit p99']:6.1f} ms"
-    )
+    print_latencies(median)
     ratio = median["tasks rps"] / median["floor rps"]
     print(
         f"  hand-out p99 < 50 ms: {'yes' if median['handout p99'] < 50 else 'NO'};"
@@ -314,14 +319,7 @@ def main() -> None:
         f"  paced  {args.volunteers} volunteers pausing between tasks, {median['paced rps']:.1f} req/s"
         f" ({args.paced_share:.0%} of the throughput above):"
     )
-    print(
-        f"         hand-out POST /tasks/                  p50 {median['paced handout p50']:6.1f} ms"
-        f"  p99 {median['paced handout p99']:6.1f} ms"
-    )
-    print(
-        f"         submission POST /tasks/{{id}}/submit/    p50 {median['paced submit p50']:6.1f} ms"
-        f"  p99 {median['paced submit p99']:6.1f} ms"
-    )
+    print_latencies(median, "paced ")
     # Volunteers here ask again as soon as they are answered: by Little's law the mean latency of a
     # request is then volunteers / requests per second, whatever the server does.
     needed = args.volunteers / 0.050

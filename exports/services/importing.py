@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
@@ -33,6 +33,7 @@ from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
 from exports.memory import rare_garbage_collection
 from exports.oasst_format import FormatError, TreeRecord, iter_records
+from exports.pipeline import read_ahead
 
 BATCH_MESSAGES = 5000
 ANALYZE_AFTER_MESSAGES = 50_000
@@ -111,44 +112,109 @@ class _Writers:
         self.reviews = RowWriter(Review, ("message", "reviewer", "values", "full", "created_at"))
         self.users = RowWriter(User, ("id", "username", "password", "is_placeholder", "date_joined"))
 
+    def all(self) -> list[RowWriter]:
+        return [writer for writer in vars(self).values() if isinstance(writer, RowWriter)]
+
     def tables(self) -> list[str]:
-        return [writer.table for writer in vars(self).values() if isinstance(writer, RowWriter)]
+        return [writer.table for writer in self.all()]
+
+    def tree_tables(self) -> list[str]:
+        """The tables of trees and what hangs on them: empty before a first load, unlike the users'."""
+        return [writer.table for writer in self.all() if writer is not self.users]
+
+
+@dataclass
+class _Batch:
+    """Trees to write together, with their rows per writer; on PostgreSQL already encoded for COPY."""
+
+    records: list[TreeRecord]
+    tree_ids: list[str]
+    message_ids: list[str]
+    user_ids: set[str]
+    rows: dict[str, list[tuple]]
+    encoded: dict[str, bytes] | None
+
+
+TABLE_ORDER = ("trees", "messages", "rankings", "reactions", "reports", "toxicity", "reviews")
 
 
 class Importer:
-    """Writes records in batches. ``known_users`` grows with the users seen, not with the trees."""
+    """Writes records in batches. ``known_users`` grows with the users seen, not with the trees.
 
-    def __init__(self, *, strict: bool, backlog: bool, report: ImportReport) -> None:
+    On PostgreSQL the next batch is read and encoded in a helper thread (exports.pipeline.read_ahead) while
+    this one waits for the database to store the batch before: in the first import of the reference data,
+    Python's work and PostgreSQL's then overlap on two CPUs.
+    """
+
+    def __init__(self, *, strict: bool, backlog: bool, report: ImportReport, first_load: bool = False) -> None:
         self.strict = strict
         self.backlog = backlog
         self.report = report
+        # Into a database without trees, which then holds no messages either: no need to look them up,
+        # the trees and messages written so far are remembered instead (their tables' keys are made after).
+        self.first_load = first_load
+        self.written_trees: set[str] = set()
+        self.written_messages: set[str] = set()
         self.known_users: set[str] = set()
         self.limits = tree_limits()
         self.writers = _Writers(timezone.now())
+        self.encode = connection.vendor == "postgresql"
 
     def run(self, records: Iterable[TreeRecord | FormatError]) -> ImportReport:
-        batch: list[TreeRecord] = []
-        size = 0
-        for record in records:
-            if isinstance(record, FormatError):
-                self._fail(record.line, str(record))
-                continue
-            batch.append(record)
-            size += len(record.messages)
-            if size >= BATCH_MESSAGES:
-                self._flush(batch)
-                batch, size = [], 0
-        self._flush(batch)
+        batches = self._batches(records)
+        for item in read_ahead(batches) if self.encode else batches:
+            if isinstance(item, FormatError):
+                self._fail(item.line, str(item))
+            else:
+                self._flush(item)
         if self.report.messages >= ANALYZE_AFTER_MESSAGES:
             self._refresh_statistics()
         return self.report
 
+    def _batches(self, records: Iterable[TreeRecord | FormatError]) -> Iterator[_Batch | FormatError]:
+        """Records grouped into batches of about BATCH_MESSAGES messages, and the errors as they come."""
+        group: list[TreeRecord] = []
+        size = 0
+        for record in records:
+            if isinstance(record, FormatError):
+                yield record
+                continue
+            group.append(record)
+            size += len(record.messages)
+            if size >= BATCH_MESSAGES:
+                yield self._batch(group)
+                group, size = [], 0
+        if group:
+            yield self._batch(group)
+
+    def _batch(self, records: list[TreeRecord]) -> _Batch:
+        trees = [
+            (r.id, self._state(r.state), r.lang, r.origin, r.created_at, self.writers.now, *self._limits(r).values())
+            for r in records
+        ]
+        rows = {"trees": trees}
+        for name in TABLE_ORDER[1:]:
+            rows[name] = [row for r in records for row in getattr(r, name)]
+        encoded = (
+            {name: getattr(self.writers, name).encode(table) for name, table in rows.items()} if self.encode else None
+        )
+        tree_ids = [r.id for r in records]
+        message_ids = [row[0] for row in rows["messages"]]
+        return _Batch(records, tree_ids, message_ids, set().union(*(r.user_ids for r in records)), rows, encoded)
+
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL plan with the new rows in mind at once, not after autovacuum's next round:
-        an export or a task hand-out right after a large import would otherwise pick slow plans."""
+        an export or a task hand-out right after a large import would otherwise pick slow plans.
+
+        Only the columns queries select on: sampling texts and JSON took two thirds of the time, and
+        autovacuum still analyzes every column later (a partial ANALYZE leaves its counters as they are)."""
         if connection.vendor != "postgresql":
             return
-        tables = ", ".join(connection.ops.quote_name(table) for table in self.writers.tables())
+        quote = connection.ops.quote_name
+        tables = ", ".join(
+            f"{quote(writer.table)} ({', '.join(quote(column) for column in writer.planned_columns())})"
+            for writer in self.writers.all()
+        )
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}")
 
@@ -157,16 +223,13 @@ class Importer:
             raise ImportFailed(_("line %(line)s: %(message)s") % {"line": line, "message": message}, line=line)
         self.report.errors.append(LineError(line, message))
 
-    def _flush(self, batch: list[TreeRecord]) -> None:
-        if not batch:
-            return
+    def _flush(self, batch: _Batch) -> None:
         if self.strict:
             try:
                 written = self._write(batch)
             except DatabaseError as exc:
-                self._fail(
-                    batch[0].line, f"the trees of lines {batch[0].line}-{batch[-1].line} could not be stored: {exc}"
-                )
+                first, last = batch.records[0].line, batch.records[-1].line
+                self._fail(first, f"the trees of lines {first}-{last} could not be stored: {exc}")
             self._commit(*written)
             return
         try:
@@ -174,10 +237,10 @@ class Importer:
                 written = self._write(batch)
         except DatabaseError:
             # Find the tree at fault: each one again on its own.
-            for record in batch:
+            for record in batch.records:
                 try:
                     with transaction.atomic():
-                        written = self._write([record])
+                        written = self._write(self._batch([record]))
                 except DatabaseError as exc:
                     self._fail(record.line, f"tree {record.id} could not be stored: {exc}".strip())
                     continue
@@ -185,25 +248,32 @@ class Importer:
             return
         self._commit(*written)
 
-    def _commit(self, records: list[TreeRecord], users: set[str]) -> None:
+    def _commit(self, batch: _Batch, users: set[str]) -> None:
+        if self.first_load:
+            self.written_trees.update(batch.tree_ids)
+            self.written_messages.update(batch.message_ids)
         self.known_users |= users
         self.report.users_created += len(users)
-        self.report.trees += len(records)
-        self.report.messages += sum(len(record.messages) for record in records)
+        self.report.trees += len(batch.tree_ids)
+        self.report.messages += len(batch.message_ids)
 
-    def _write(self, batch: list[TreeRecord]) -> tuple[list[TreeRecord], set[str]]:
+    def _write(self, batch: _Batch) -> tuple[_Batch, set[str]]:
         """Insert the trees of the batch not stored yet; returns them and the placeholder users created."""
-        batch = self._new_trees(batch)
-        w = self.writers
-        trees = [
-            (r.id, self._state(r.state), r.lang, r.origin, r.created_at, w.now, *self._limits(r).values())
-            for r in batch
-        ]
-        w.trees.write(trees)
-        users = self._create_placeholders(set().union(*(r.user_ids for r in batch)) - self.known_users)
-        for name in ("messages", "rankings", "reactions", "reports", "toxicity", "reviews"):
-            getattr(w, name).write([row for r in batch for row in getattr(r, name)])
+        records = self._new_trees(batch)
+        if len(records) < len(batch.records):
+            batch = self._batch(records)
+        self._store(batch, "trees")
+        users = self._create_placeholders(batch.user_ids - self.known_users)
+        for name in TABLE_ORDER[1:]:
+            self._store(batch, name)
         return batch, users
+
+    def _store(self, batch: _Batch, name: str) -> None:
+        writer: RowWriter = getattr(self.writers, name)
+        if batch.encoded is None:
+            writer.write(batch.rows[name])
+        else:
+            writer.copy(batch.encoded[name])
 
     def _limits(self, record: TreeRecord) -> dict[str, int]:
         """The tree's limits (MessageTree fields). A finished tree is complete as it is: its goal is the
@@ -216,12 +286,23 @@ class Importer:
     def _state(self, state: str) -> str:
         return TreeState.BACKLOG_RANKING if self.backlog and state in FINISHED_STATES else state
 
-    def _new_trees(self, batch: list[TreeRecord]) -> list[TreeRecord]:
+    def _new_trees(self, batch: _Batch) -> list[TreeRecord]:
         """Drop trees already stored (reported, not errors) and trees with a message stored elsewhere."""
-        stored_trees = _stored(MessageTree, [r.id for r in batch])
-        stored_messages = _stored(Message, [message_id for r in batch for message_id in r.message_ids])
+        if self.first_load:
+            stored_trees, stored_messages = self.written_trees, self.written_messages
+        else:
+            stored_trees = _stored(MessageTree, batch.tree_ids)
+            stored_messages = _stored(Message, batch.message_ids)
+        trees, messages = set(batch.tree_ids), set(batch.message_ids)
+        if (
+            len(trees) == len(batch.tree_ids)
+            and len(messages) == len(batch.message_ids)
+            and trees.isdisjoint(stored_trees)
+            and messages.isdisjoint(stored_messages)
+        ):
+            return batch.records  # all new, as nearly always: found by set operations alone
         kept, seen_trees, seen_messages = [], set(), set()
-        for record in batch:
+        for record in batch.records:
             if record.id in stored_trees or record.id in seen_trees:
                 self.report.existing_trees.append(str(record.id))
                 continue
@@ -252,10 +333,13 @@ def _stored(model: type[models.Model], ids: list[str]) -> set[str]:
         return set()
     if connection.vendor != "postgresql":
         return {str(i) for i in model.objects.filter(id__in=ids).values_list("id", flat=True)}
-    # One array parameter instead of thousands of placeholders, which cost more to build than to run.
+    # One parameter instead of thousands of placeholders, which cost more to build than to run (and one text
+    # instead of an array, which psycopg would adapt item by item).
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id::text FROM {table} WHERE id = ANY(%s::uuid[])", [ids])
+        cursor.execute(
+            f"SELECT id::text FROM {table} WHERE id = ANY(string_to_array(%s, ',')::uuid[])", [",".join(ids)]
+        )
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -264,11 +348,16 @@ def import_records(
 ) -> ImportReport:
     """Write records (from a file or the generator): in one transaction with ``strict`` or into a database
     without trees (then with indexes and foreign keys made after the rows), else a transaction per batch."""
-    importer = Importer(strict=strict, backlog=backlog, report=ImportReport())
+    first_load = _is_first_load()
+    importer = Importer(strict=strict, backlog=backlog, report=ImportReport(), first_load=first_load)
     with rare_garbage_collection():
-        if _is_first_load():
-            with transaction.atomic(), indexes_made_after(importer.writers.tables()):
-                return importer.run(records)
+        if first_load:
+            tables, empty_tables = importer.writers.tables(), importer.writers.tree_tables()
+            try:
+                with transaction.atomic(), indexes_made_after(tables, keys_of=empty_tables):
+                    return importer.run(records)
+            except IntegrityError as exc:  # a key made after the rows found two rows alike
+                raise ImportFailed(_("The rows could not be stored: %(error)s") % {"error": exc}) from exc
         with transaction.atomic() if strict else nullcontext():
             return importer.run(records)
 

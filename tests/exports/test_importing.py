@@ -191,6 +191,9 @@ def test_a_first_import_makes_indexes_and_foreign_keys_after_the_rows(sample):
     statements = [query["sql"] for query in queries.captured_queries]
     assert any(sql.startswith("DROP INDEX") for sql in statements)
     assert any(sql.startswith("ALTER TABLE") and "ADD CONSTRAINT" in sql for sql in statements)
+    # The tables of trees were empty: their primary keys are made after the rows too, the users' are not.
+    assert "ALTER TABLE annotation_message DROP CONSTRAINT annotation_message_pkey" in statements
+    assert not any("DROP CONSTRAINT accounts_user_pkey" in sql for sql in statements)
     assert _secondary_structures() == before
     assert (report.trees, report.errors) == (10, [])
     assert_round_trip(sample, export_objs())
@@ -212,7 +215,7 @@ def test_a_tree_the_database_refuses_in_a_first_import_is_skipped_alone(monkeypa
 
     def write_or_fail(self, batch):
         written = write(self, batch)
-        if any(record.id == refused for record in batch):
+        if any(record.id == refused for record in batch.records):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1 / 0")  # a real error of the database, after the tree's rows
         return written
@@ -224,3 +227,28 @@ def test_a_tree_the_database_refuses_in_a_first_import_is_skipped_alone(monkeypa
     assert not MessageTree.objects.filter(id=refused).exists()
     assert Message.objects.filter(tree_id=refused).count() == 0
     assert MessageTree.objects.count() == 9
+
+
+@pytest.mark.postgres
+def test_a_tree_twice_in_a_first_import_is_stored_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_MESSAGES", 3)  # the copy comes in a later batch
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    report = import_file(_write(tmp_path / "twice.jsonl", [*lines, lines[0]]))
+    assert (report.trees, report.existing_trees, report.errors) == (10, ["92276658-1e27-41c0-8a6a-63ec24ede6a4"], [])
+    assert MessageTree.objects.count() == 10
+
+
+@pytest.mark.postgres
+def test_rows_alike_found_by_a_key_made_after_them_fail_the_first_import_whole(monkeypatch):
+    # Two reactions alike, which the reading of a file never gives: the unique key refuses them at the end.
+    read = importing.Importer._batch
+
+    def with_a_duplicate(self, records):
+        for record in records:
+            record.reactions.extend(record.reactions[:1])
+        return read(self, records)
+
+    monkeypatch.setattr(importing.Importer, "_batch", with_a_duplicate)
+    with pytest.raises(ImportFailed, match="could not be stored"):
+        import_file(SAMPLE)
+    assert MessageTree.objects.count() == 0 and EmojiReaction.objects.count() == 0

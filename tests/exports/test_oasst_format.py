@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from exports.oasst_format import FormatError, iter_records, normalize, read_tree_line
+from exports.oasst_format import FormatError, iter_records, normalize, read_timestamp, read_tree_line
 from tests.exports.conftest import SAMPLE, read_lines
 
 OTHER_ID = "6f1b3d2c-1f4e-4b8a-9a0e-3c1d2b4a5e6f"
@@ -88,3 +88,35 @@ def test_nul_characters_are_refused():
     [result] = _records([json.dumps(tree)])
     assert isinstance(result, FormatError)
     assert "NUL" in str(result)
+
+
+def test_lone_surrogates_are_refused_and_pairs_taken():
+    tree = read_lines(SAMPLE)[3]
+    tree["prompt"]["text"] = "a\ud800b"
+    paired = read_lines(SAMPLE)[4]
+    paired["prompt"]["text"] = "\U0001f600"
+    # Written with escapes (ensure_ascii), as other tools write them.
+    lone, pair = _records([json.dumps(tree), json.dumps(paired)])
+    assert isinstance(lone, FormatError) and lone.line == 1
+    assert "lone surrogate" in str(lone)
+    assert pair.messages[0][6] == "\U0001f600"
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("2023-02-05T14:23:50.983374+00:00", "2023-02-05T14:23:50.983374+00:00"),
+        ("2023-02-05T14:23:50+00:00", "2023-02-05T14:23:50+00:00"),
+        ("2023-02-05T14:23:50.000000+00:00", "2023-02-05T14:23:50+00:00"),
+        ("2023-02-05T16:23:50.5+02:00", "2023-02-05T14:23:50.500000+00:00"),
+        ("2023-02-05T14:23:50.983374", "2023-02-05T14:23:50.983374+00:00"),
+    ],
+)
+def test_timestamps_are_read_into_their_canonical_text(written, canonical):
+    assert read_timestamp(written) == canonical
+
+
+@pytest.mark.parametrize("written", ["2023-02-30T14:23:50+00:00", "yesterday", 1675607030])
+def test_a_timestamp_that_is_no_date_is_refused(written):
+    with pytest.raises(FormatError, match="created_date"):
+        read_timestamp(written)

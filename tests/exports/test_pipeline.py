@@ -1,11 +1,11 @@
-"""The helper threads of the export: order, bounds, errors, clean-up."""
+"""The helper threads of the import and export: order, bounds, errors, clean-up."""
 
 import threading
 import time
 
 import pytest
 
-from exports.pipeline import map_in_threads
+from exports.pipeline import map_in_threads, read_ahead
 
 
 def test_results_keep_the_order_and_come_from_helper_threads():
@@ -55,3 +55,45 @@ def test_threads_end_when_the_caller_stops_early():
     results.close()
     assert len(exits) == 2
     assert not [t for t in threading.enumerate() if t.name.startswith("map-in-threads")]
+
+
+def _counted(made: list, count: int):
+    for i in range(count):
+        made.append((i, threading.current_thread().name))
+        yield i
+
+
+def test_read_ahead_makes_the_items_in_order_in_a_helper_thread():
+    made = []
+    assert list(read_ahead(_counted(made, 30))) == list(range(30))
+    assert {name for _, name in made} == {"read-ahead"}
+
+
+def test_read_ahead_makes_one_item_ahead_of_the_caller():
+    made = []
+    items = read_ahead(_counted(made, 20))
+    assert next(items) == 0
+    time.sleep(0.2)
+    # Item 1 waits to be taken and item 2 is made; item 3 waits for room.
+    assert [i for i, _ in made] == [0, 1, 2]
+    items.close()
+
+
+def test_read_ahead_raises_the_error_of_the_items_in_their_place():
+    def items():
+        yield 1
+        raise ValueError("line 2 is broken")
+
+    results = read_ahead(items())
+    assert next(results) == 1
+    with pytest.raises(ValueError, match="line 2 is broken"):
+        next(results)
+
+
+def test_read_ahead_stops_its_helper_when_the_caller_stops_early():
+    made = []
+    items = read_ahead(_counted(made, 1000))
+    assert next(items) == 0
+    items.close()
+    assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
+    assert len(made) < 5

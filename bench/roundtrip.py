@@ -117,7 +117,12 @@ def dump_tables(url: str, directory: Path) -> None:
 def load_tables(url: str, directory: Path, *, restore_style: bool) -> dict:
     """COPY the dumped rows back in one transaction; the client only passes the files' bytes on."""
     with connect(url) as connection:
-        drop, make = secondary_structures(connection.cursor(), IMPORTED_TABLES) if restore_style else ([], [])
+        # As a first import does it: the keys of the tables of trees are made after the rows too.
+        drop, make = (
+            secondary_structures(connection.cursor(), IMPORTED_TABLES, keys_of=IMPORTED_TABLES[1:])
+            if restore_style
+            else ([], [])
+        )
         started, cpu = time.perf_counter(), backend_cpu(connection)
         for statement in drop:
             connection.execute(statement)

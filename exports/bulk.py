@@ -5,8 +5,9 @@ lists for JSON fields). The model's other concrete fields get their defaults; au
 database. Nothing here runs model ``save()`` or signals, and ``auto_now_add`` fields must be given.
 
 For COPY the rows are first encoded into COPY's text format (``RowWriter.encode``), column by column with
-the string methods of Python itself: about twice as fast as handing psycopg one row at a time, and it needs
-no database connection, so an import encodes its next batch in another thread (services.importing).
+the string methods of Python itself: 1.6 s for the reference data, where handing psycopg one row at a time
+took 2.6 s. It needs no database connection, so an import encodes its next batch in another thread
+(services.importing).
 """
 
 import re

@@ -87,7 +87,6 @@ def _column_encoder(field: models.Field) -> Callable[[Sequence[Any]], Sequence[s
 class RowWriter:
     def __init__(self, model: type[models.Model], field_names: Sequence[str]) -> None:
         meta = model._meta
-        self.model = model
         self.table = meta.db_table
         self.fields = [meta.get_field(name) for name in field_names]
         given = {field.name for field in self.fields}
@@ -102,14 +101,6 @@ class RowWriter:
         defaults = zip(self.default_fields, self.defaults, strict=True)
         self.line_end = "".join("\t" + _column_encoder(field)([value])[0] for field, value in defaults) + "\n"
         self.columns = ", ".join(connection.ops.quote_name(field.column) for field in self.fields + self.default_fields)
-
-    def planned_columns(self) -> list[str]:
-        """The table's columns but its texts and JSON, which queries do not select on."""
-        return [
-            field.column
-            for field in self.model._meta.concrete_fields
-            if not isinstance(field, (models.TextField, models.JSONField))
-        ]
 
     def write(self, rows: Sequence[tuple]) -> None:
         if not rows:

@@ -263,6 +263,13 @@ def print_latencies(median: dict[str, float], prefix: str = "") -> None:
         )
 
 
+def share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not above 0 and at most 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -275,7 +282,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
-        "--paced-share", type=float, default=0.5, help="load of the paced phase, a share of the measured throughput"
+        "--paced-share",
+        type=share,
+        default=0.5,
+        help="load of the paced phase, a share (above 0, at most 1) of the measured throughput",
     )
     args = parser.parse_args()
 

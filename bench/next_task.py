@@ -166,10 +166,16 @@ def volunteer(base: str, token: str, until: float, stats: Stats, pause: float = 
     """Ask for a task, acknowledge it, submit it; again, after ``pause`` seconds on average (0: at once)."""
     headers = {"Authorization": f"Token {token}"}
     pauses = random.Random(token)
-    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+    # Idle connections are dropped before gunicorn's keep-alive (2 s) closes them under a paused volunteer.
+    limits = httpx.Limits(keepalive_expiry=1)
+    with httpx.Client(base_url=base, headers=headers, timeout=30, limits=limits) as client:
         while time.monotonic() < until:
             if pause:
-                time.sleep(min(pauses.expovariate(1 / pause), max(until - time.monotonic(), 0)))
+                wake = time.monotonic() + pauses.expovariate(1 / pause)
+                time.sleep(max(min(wake, until) - time.monotonic(), 0))
+                if wake >= until:
+                    # Asking at the deadline instead would send every pausing volunteer at once.
+                    break
             response, took = timed(client, "POST", "/api/v1/tasks/", json={"type": "random", "lang": "en"})
             if response.status_code != 201:
                 with stats.lock:

@@ -1,11 +1,12 @@
 """Request and response bodies of the REST API (documented in the OpenAPI schema)."""
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import TimeFrame, UserStats
-from annotation.models import Message, Ranking, Report, Review, Task, TaskType
+from annotation.models import Message, Ranking, Report, Role, Task, TaskState, TaskType
 from annotation.services.submissions import LANG_TAG
 
 RANDOM = "random"
@@ -22,35 +23,27 @@ class LangField(serializers.RegexField):
 # --- Messages -------------------------------------------------------------------------------
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(serializers.Serializer):
+    # Plain serializers, not ModelSerializers: those rebuild their fields from the model for every response,
+    # which cost more than the rest of a task request's Python work together (bench/next_task.py).
+    id = serializers.UUIDField(read_only=True)
     tree_id = serializers.UUIDField(read_only=True)
     parent_id = serializers.UUIDField(read_only=True, allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    lang = serializers.CharField(read_only=True, label=capfirst(_("language")))
+    text = serializers.CharField(read_only=True)
+    depth = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, label=capfirst(_("created")))
+    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    review_count = serializers.IntegerField(read_only=True)
+    review_result = serializers.BooleanField(read_only=True, allow_null=True)
+    rank = serializers.IntegerField(read_only=True, allow_null=True)
+    deleted = serializers.BooleanField(read_only=True)
+    synthetic = serializers.BooleanField(read_only=True)
+    model_name = serializers.CharField(read_only=True)
+    emojis = serializers.JSONField(read_only=True)
     is_own = serializers.SerializerMethodField()
     user_emojis = serializers.SerializerMethodField(help_text="The emojis the current user set on this message.")
-
-    class Meta:
-        model = Message
-        fields = [
-            "id",
-            "tree_id",
-            "parent_id",
-            "role",
-            "lang",
-            "text",
-            "depth",
-            "created_at",
-            "edited_at",
-            "review_count",
-            "review_result",
-            "rank",
-            "deleted",
-            "synthetic",
-            "model_name",
-            "emojis",
-            "is_own",
-            "user_emojis",
-        ]
-        read_only_fields = fields
 
     def get_is_own(self, message: Message) -> bool:
         request = self.context.get("request")
@@ -63,10 +56,6 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class MessageNodeSerializer(MessageSerializer):
     children = serializers.SerializerMethodField()
-
-    class Meta(MessageSerializer.Meta):
-        fields = [*MessageSerializer.Meta.fields, "children"]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_children(self, message: Message) -> list[dict]:
@@ -124,39 +113,25 @@ class SkipSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(serializers.Serializer):
     """A task with everything needed to show it; ``thread`` and ``replies`` come in the context."""
 
+    id = serializers.UUIDField(read_only=True)
+    type = serializers.ChoiceField(choices=TaskType.choices, read_only=True)
+    state = serializers.ChoiceField(choices=TaskState.choices, read_only=True)
+    lang = serializers.CharField(read_only=True)
     tree_id = serializers.UUIDField(read_only=True, allow_null=True)
     parent_message_id = serializers.UUIDField(read_only=True, allow_null=True)
     message_id = serializers.UUIDField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    acknowledged_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     thread = serializers.SerializerMethodField(help_text="Root to the message replied to, reviewed or ranked under.")
     replies = serializers.SerializerMethodField(help_text="Ranking tasks: the replies to rank, in the order shown.")
     full_labels = serializers.SerializerMethodField()
     label_names = serializers.SerializerMethodField(help_text="Review tasks: the labels to fill in.")
     hint = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Task
-        fields = [
-            "id",
-            "type",
-            "state",
-            "lang",
-            "tree_id",
-            "parent_message_id",
-            "message_id",
-            "created_at",
-            "acknowledged_at",
-            "expires_at",
-            "closed_at",
-            "thread",
-            "replies",
-            "full_labels",
-            "label_names",
-            "hint",
-        ]
-        read_only_fields = fields
 
     @extend_schema_field(MessageSerializer(many=True))
     def get_thread(self, task: Task) -> list[dict]:
@@ -211,23 +186,21 @@ class RankingSubmissionSerializer(serializers.Serializer):
         return attrs
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
     message_id = serializers.UUIDField(read_only=True)
+    values = serializers.JSONField(read_only=True)
+    full = serializers.BooleanField(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
-    class Meta:
-        model = Review
-        fields = ["id", "message_id", "values", "full", "comment", "created_at"]
-        read_only_fields = fields
 
-
-class RankingSerializer(serializers.ModelSerializer):
+class RankingSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
     parent_id = serializers.UUIDField(read_only=True)
     ranking = serializers.SerializerMethodField(help_text="Message ids, best first.")
-
-    class Meta:
-        model = Ranking
-        fields = ["id", "parent_id", "ranking", "not_rankable", "created_at"]
-        read_only_fields = fields
+    not_rankable = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
     def get_ranking(self, ranking: Ranking) -> list[str]:
         return [ranking.ranked_message_ids[i] for i in ranking.ranking]

@@ -254,6 +254,7 @@ def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_ran
     """An ordering of the shown replies, best first, or "none of these is acceptable" (``not_rankable``)."""
     check_user(user)
     now = timezone.now()
+    required = settings.TREE_MANAGER.num_required_rankings
     error: DomainError | None = None
     with transaction.atomic():
         task = lock_task(task=task, user=user)
@@ -273,7 +274,6 @@ def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_ran
         else:
             if Ranking.objects.filter(parent=parent, user=user).exists():
                 raise Conflict(_("You already ranked these replies."))
-            required = settings.TREE_MANAGER.num_required_rankings
             used = parent.ranking_count + parent.ranking_claims
             _take_slot(task, parent, used=used, limit=required, counter="ranking_claims")
             parent.ranking_count += 1
@@ -290,7 +290,9 @@ def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_ran
             _close_done(task, now, result={"ranking_id": result.pk})
     if error is not None:
         raise error
-    tree_lifecycle.sync_tree(tree_id=parent.tree_id, now=now)
+    # Only a parent's last required ranking can end the ranking phase (the re-check covers other changes).
+    if parent.ranking_count >= required:
+        tree_lifecycle.sync_tree(tree_id=parent.tree_id, now=now)
     record_activity(user=user, now=now)
     return result
 

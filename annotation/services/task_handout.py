@@ -276,12 +276,18 @@ def release_claim(task: Task) -> None:
 
 def acknowledge_task(*, task: Task, user: User) -> Task:
     """The volunteer's client has shown the task."""
+    now = timezone.now()
+    # The usual case, an open task of this user shown for the first time, in one statement.
+    first_time = Q(pk=task.pk, user=user, state=TaskState.OPEN, acknowledged_at__isnull=True)
+    if Task.objects.filter(first_time).update(acknowledged_at=now):
+        task.acknowledged_at = now
+        return task
     with transaction.atomic():
         task = lock_task(task=task, user=user)
         if task.state != TaskState.OPEN:
             raise TaskClosed()
         if task.acknowledged_at is None:
-            task.acknowledged_at = timezone.now()
+            task.acknowledged_at = now
             task.save(update_fields=["acknowledged_at"])
     return task
 

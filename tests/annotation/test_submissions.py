@@ -211,3 +211,16 @@ def test_not_rankable_counts_towards_the_required_rankings():
     assert ranking.not_rankable and ranking.ranking == []
     root.refresh_from_db()
     assert root.ranking_count == 1
+
+
+def test_only_the_last_required_ranking_of_a_parent_moves_the_tree(tree_manager, monkeypatch):
+    tree_manager(num_required_rankings=2)
+    synced = []
+    monkeypatch.setattr(tree_lifecycle, "sync_tree", lambda **kwargs: synced.append(kwargs["tree_id"]))
+    root = make_ranking_tree(replies=2)
+    for _ in range(2):
+        user = UserFactory()
+        task = request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+        submit_ranking(task=task, user=user, ranking=list(reversed(task.payload["replies"])))
+    assert synced == [root.tree_id]
+

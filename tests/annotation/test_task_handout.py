@@ -281,10 +281,16 @@ def test_a_reply_lease_is_renewed_while_the_page_is_open():
         renew_task(task=task, user=user)
 
 
-def test_acknowledge_marks_an_open_task():
+def test_acknowledge_marks_an_open_task(django_assert_num_queries):
     user = UserFactory()
-    task = acknowledge_task(task=request_task(user=user, lang="en"), user=user)
+    task = request_task(user=user, lang="en")
+    # The first acknowledgement of an open task is a single UPDATE.
+    with django_assert_num_queries(1):
+        task = acknowledge_task(task=task, user=user)
     assert task.acknowledged_at is not None
+    assert Task.objects.get(pk=task.pk).acknowledged_at == task.acknowledged_at
+    with pytest.raises(NotTaskOwner):
+        acknowledge_task(task=task, user=UserFactory())
     skip_task(task=task, user=user)
     with pytest.raises(TaskClosed):
         acknowledge_task(task=task, user=user)

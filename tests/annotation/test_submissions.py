@@ -223,4 +223,3 @@ def test_only_the_last_required_ranking_of_a_parent_moves_the_tree(tree_manager,
         task = request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
         submit_ranking(task=task, user=user, ranking=list(reversed(task.payload["replies"])))
     assert synced == [root.tree_id]
-

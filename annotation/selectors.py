@@ -8,7 +8,8 @@ Every candidate set is reached through its trees (state, language). There may be
 them (prompts waiting for reviews, trees waiting for rankings; growing trees too, where an operator raised
 ``max_active_trees`` or an import brought them): with ``around`` (a random UUID) only the ``TREE_WINDOW``
 trees from that point on (wrapping round) are looked at, so a hand-out probes a bounded number of rows
-instead of every candidate of the language. The hand-out looks at all of them only when a window has none.
+instead of every candidate of the language. The hand-out looks at all of them only when a window has none
+and did not hold every tree of that state and language.
 """
 
 import uuid
@@ -78,6 +79,17 @@ def trees_in_state(*, state: str, lang: str, around: uuid.UUID | None = None) ->
     return MessageTree.objects.filter(pk__in=after.union(before, all=True)[:TREE_WINDOW])
 
 
+def window_leaves_out_trees(*, state: str, lang: str) -> bool:
+    """Whether the language has more trees in ``state`` than one window holds; if not, a candidate search that
+    found nothing in a window would find nothing among all the trees either."""
+    return MessageTree.objects.filter(state=state, lang=lang).order_by("pk")[TREE_WINDOW:].exists()
+
+
+def review_tree_state(task_type: str | None) -> str:
+    """The state of the trees whose messages a review task of ``task_type`` (None: any reply) is about."""
+    return TreeState.INITIAL_PROMPT_REVIEW if task_type == TaskType.LABEL_INITIAL_PROMPT else TreeState.GROWING
+
+
 def growing_trees_with_room(*, lang: str, around: uuid.UUID | None = None) -> QuerySet[MessageTree]:
     """Growing trees of a language below their goal size, counting pending messages and open reply claims."""
     size = (
@@ -127,12 +139,11 @@ def review_messages(
 ) -> QuerySet[Message]:
     """Undecided messages that still need a review and that ``user`` may review (no type: any reply)."""
     cfg = settings.TREE_MANAGER
+    trees = trees_in_state(state=review_tree_state(task_type), lang=lang, around=around)
     if task_type == TaskType.LABEL_INITIAL_PROMPT:
-        trees = trees_in_state(state=TreeState.INITIAL_PROMPT_REVIEW, lang=lang, around=around)
         where = Q(depth=0)
         required = cfg.num_reviews_initial_prompt
     else:
-        trees = trees_in_state(state=TreeState.GROWING, lang=lang, around=around)
         where = Q(_role_filter(task_type), depth__gt=0)
         required = cfg.num_reviews_reply
     return (

@@ -42,6 +42,7 @@ from annotation.models import (
     Task,
     TaskState,
     TaskType,
+    TreeState,
 )
 from annotation.services import tree_lifecycle
 
@@ -142,17 +143,20 @@ def _lock_one(rows: QuerySet[Message]) -> Message | None:
     return rows.select_for_update(skip_locked=True, no_key=True, of=("self",)).first()
 
 
-def _lock_candidate(candidates: Callable[[uuid.UUID | None], QuerySet[Message]]) -> Message | None:
-    """Lock one candidate row: among the trees of a random window first, among all trees if it had none.
+def _lock_candidate(
+    candidates: Callable[[uuid.UUID | None], QuerySet[Message]], *, tree_state: str, lang: str
+) -> Message | None:
+    """Lock one candidate row: among the trees of a random window first, then among all the trees in
+    ``tree_state`` of the language if the window had none and did not hold them all.
 
     ``candidates(around)`` gives the ordered candidate rows of the window starting at ``around`` (None: all).
     """
-    windows = (_random_point(), None) if selectors.tree_windows_supported() else (None,)
-    for around in windows:
-        row = _lock_one(candidates(around))
-        if row is not None:
-            return row
-    return None
+    if not selectors.tree_windows_supported():
+        return _lock_one(candidates(None))
+    row = _lock_one(candidates(_random_point()))
+    if row is None and selectors.window_leaves_out_trees(state=tree_state, lang=lang):
+        row = _lock_one(candidates(None))
+    return row
 
 
 def _random_point() -> uuid.UUID:
@@ -197,7 +201,7 @@ def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime)
         lonely = When(role=Role.PROMPTER, children_count__lt=cfg.lonely_children_count, then=Value(1))
         return rows.alias(lonely=Case(lonely, default=Value(0), output_field=IntegerField())).order_by("-lonely", "?")
 
-    parent = _lock_candidate(candidates)
+    parent = _lock_candidate(candidates, tree_state=TreeState.GROWING, lang=lang)
     if parent is None:
         return None
     Message.objects.filter(pk=parent.pk).update(reply_claims=F("reply_claims") + 1)
@@ -208,9 +212,11 @@ def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime)
 
 def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
     cfg = settings.TREE_MANAGER
-    message = _lock_candidate(
-        lambda around: selectors.review_messages(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
-    )
+
+    def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
+        return selectors.review_messages(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
+
+    message = _lock_candidate(candidates, tree_state=selectors.review_tree_state(task_type), lang=lang)
     if message is None:
         return None
     Message.objects.filter(pk=message.pk).update(review_claims=F("review_claims") + 1)
@@ -230,9 +236,10 @@ def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime
 
 
 def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
-    parent = _lock_candidate(
-        lambda around: selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
-    )
+    def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
+        return selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
+
+    parent = _lock_candidate(candidates, tree_state=TreeState.RANKING, lang=lang)
     if parent is None:
         return None
     Message.objects.filter(pk=parent.pk).update(ranking_claims=F("ranking_claims") + 1)

@@ -321,7 +321,7 @@ def test_the_hand_out_runs_a_bounded_number_of_queries(django_assert_max_num_que
             request_task(user=user, lang="en")
     user = UserFactory()
     with django_assert_max_num_queries(16):
-        # Every group empty but the prompt: the worst case, a windowed and a full probe per group.
+        # Every group empty but the prompt: a windowed probe per group, and a look at how many trees there are.
         request_task(user=user, lang="xx")
 
 
@@ -337,6 +337,18 @@ def test_many_growing_trees_are_probed_in_windows_yet_no_open_slot_is_missed():
         task = request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
         assert task.parent_message_id == open_root.pk
         skip_task(task=task, user=task.user, reason="")
+
+
+@pytest.mark.postgres
+def test_a_window_that_holds_every_tree_of_the_language_is_not_searched_again():
+    make_ranking_tree()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    skip_task(task=task, user=user, reason="")
+    with CaptureQueriesContext(connection) as queries, pytest.raises(NoTaskAvailable):
+        request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    candidate_searches = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(candidate_searches) == 1 and f"LIMIT {selectors.TREE_WINDOW}" in candidate_searches[0]
 
 
 @pytest.mark.postgres

@@ -66,6 +66,8 @@ LEVEL_THRESHOLDS: tuple[int, ...] = tuple(
 
 # A streak counts the days (24 h periods) since its start; it ends after this long without activity.
 STREAK_RESET_AFTER = timedelta(hours=36)
+# How stale the recorded time of a user's last activity may be.
+ACTIVITY_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,19 @@ def current_streak(*, user: User, now: datetime | None = None) -> int:
 
 
 def record_activity(*, user: User, now: datetime | None = None) -> None:
-    """Note that the user did something now; extends or restarts their streak."""
+    """Note that the user did something now; extends or restarts their streak.
+
+    A volunteer at work submits every few seconds: within ``ACTIVITY_PRECISION`` of the last recorded
+    activity, with the streak unchanged, nothing is written (the streak is counted in days).
+    """
     now = now or timezone.now()
+    recorded = (user.streak_started_at, user.streak_days)
     if user.streak_started_at is None or current_streak(user=user, now=now) == 0:
         user.streak_started_at = now
     user.streak_days = (now - user.streak_started_at) // timedelta(days=1) + 1
+    unchanged = (user.streak_started_at, user.streak_days) == recorded and user.last_activity_at is not None
+    if unchanged and timedelta(0) <= now - user.last_activity_at < ACTIVITY_PRECISION:
+        return
     user.last_activity_at = now
     User.objects.filter(pk=user.pk).update(
         streak_started_at=user.streak_started_at, streak_days=user.streak_days, last_activity_at=now

@@ -198,7 +198,7 @@ class TaskSubmitView(ApiView):
                 task=task, user=user, ranking=ranking, not_rankable=data["not_rankable"]
             )
             result["ranking"] = s.RankingSerializer(submitted).data
-        task.refresh_from_db()
+        # The services locked ``task`` and brought it up to date (task_handout.lock_task).
         return Response({"task": _task_data(request, task), **result}, status=status.HTTP_201_CREATED)
 
 

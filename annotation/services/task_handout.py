@@ -265,13 +265,15 @@ CLAIMS = {
 
 
 def lock_task(*, task: Task, user: User) -> Task:
-    """The task's row, locked for this transaction; only its owner may act on it."""
-    locked = Task.objects.select_for_update(no_key=True).filter(pk=task.pk).first()
-    if locked is None:
-        raise NotFound(_("No such task."))
-    if locked.user_id != user.pk:
+    """Lock the task's row for this transaction and bring ``task`` up to date with it (so the caller's
+    object shows what a service then does to it); only its owner may act on it."""
+    try:
+        task.refresh_from_db(from_queryset=Task.objects.select_for_update(no_key=True))
+    except Task.DoesNotExist:
+        raise NotFound(_("No such task.")) from None
+    if task.user_id != user.pk:
         raise NotTaskOwner()
-    return locked
+    return task
 
 
 def release_claim(task: Task) -> None:

@@ -92,6 +92,19 @@ def test_streak_counts_days_and_resets_after_36_hours():
 
 
 @pytest.mark.django_db
+def test_activity_within_a_minute_of_the_last_is_not_written_again(django_assert_num_queries):
+    user = UserFactory()
+    start = timezone.now()
+    record_activity(user=user, now=start)
+    with django_assert_num_queries(0):
+        record_activity(user=user, now=start + timedelta(seconds=59))
+    with django_assert_num_queries(1):
+        record_activity(user=user, now=start + timedelta(seconds=61))
+    user.refresh_from_db()
+    assert user.last_activity_at == start + timedelta(seconds=61) and user.streak_days == 1
+
+
+@pytest.mark.django_db
 def test_refresh_ends_stale_streaks():
     now = timezone.now()
     stale, fresh = UserFactory(), UserFactory()

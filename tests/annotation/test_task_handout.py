@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from annotation.services.submissions import submit_ranking, submit_text
 from annotation.services.task_handout import (
     acknowledge_task,
     expire_stale_tasks,
+    lock_task,
     renew_task,
     request_task,
     skip_task,
@@ -294,6 +295,16 @@ def test_acknowledge_marks_an_open_task(django_assert_num_queries):
     skip_task(task=task, user=user)
     with pytest.raises(TaskClosed):
         acknowledge_task(task=task, user=user)
+
+
+def test_locking_a_task_brings_the_callers_object_up_to_date():
+    user = UserFactory()
+    task = request_task(user=user, lang="en")
+    Task.objects.filter(pk=task.pk).update(state=TaskState.SKIPPED)
+    with transaction.atomic():
+        assert lock_task(task=task, user=user) is task and task.state == TaskState.SKIPPED
+        with pytest.raises(NotTaskOwner):
+            lock_task(task=task, user=UserFactory())
 
 
 def test_task_availability_counts_candidates_per_type():

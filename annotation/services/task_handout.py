@@ -167,6 +167,9 @@ def _random_point() -> uuid.UUID:
 def _thread_ids(message: Message) -> list[str]:
     if message.parent_id is None:
         return [str(message.pk)]
+    if message.depth == 1:
+        # A reply to the prompt: no need to read the tree.
+        return [str(message.parent_id), str(message.pk)]
     return [str(m.pk) for m in selectors.thread_messages(message=message)]
 
 

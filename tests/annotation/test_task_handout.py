@@ -297,6 +297,18 @@ def test_acknowledge_marks_an_open_task(django_assert_num_queries):
         acknowledge_task(task=task, user=user)
 
 
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_review_task_shows_the_thread_down_to_the_message(depth):
+    root = make_prompt()
+    thread = [root]
+    for level in range(1, depth + 1):
+        thread.append(make_reply(thread[-1], accepted=level < depth))
+    task_type = TaskType.LABEL_ASSISTANT_REPLY if depth == 1 else TaskType.LABEL_PROMPTER_REPLY
+    task = request_task(user=UserFactory(), lang="en", task_type=task_type)
+    assert task.message_id == thread[-1].pk
+    assert task.payload["thread"] == [str(m.pk) for m in thread]
+
+
 def test_locking_a_task_brings_the_callers_object_up_to_date():
     user = UserFactory()
     task = request_task(user=user, lang="en")

@@ -47,6 +47,8 @@ ROW_ROLE = {
 }
 # Open or skipped tasks of a user hide their item from that user (a skip hides it for good).
 HIDING_TASK_STATES = (TaskState.OPEN, TaskState.SKIPPED)
+# The states of the trees whose messages a hand-out looks for.
+HANDOUT_TREE_STATES = (TreeState.GROWING, TreeState.INITIAL_PROMPT_REVIEW, TreeState.RANKING)
 # Trees a windowed hand-out looks at. Tree ids are random UUIDs, so the window starts anywhere with equal
 # chance, and every tree's chance of being in it is the mean of TREE_WINDOW random gaps: fair enough.
 TREE_WINDOW = 32
@@ -79,10 +81,19 @@ def trees_in_state(*, state: str, lang: str, around: uuid.UUID | None = None) ->
     return MessageTree.objects.filter(pk__in=after.union(before, all=True)[:TREE_WINDOW])
 
 
-def window_leaves_out_trees(*, state: str, lang: str) -> bool:
-    """Whether the language has more trees in ``state`` than one window holds; if not, a candidate search that
-    found nothing in a window would find nothing among all the trees either."""
-    return MessageTree.objects.filter(state=state, lang=lang).order_by("pk")[TREE_WINDOW:].exists()
+def tree_presence(*, lang: str) -> dict[str, Subquery]:
+    """Expressions for annotating a query: per tree state a hand-out searches (``HANDOUT_TREE_STATES``), the
+    id of the language's first tree in it (``<state>``, None: no tree), and of the first tree past one window
+    (``<state>_beyond_window``, None: a search that found nothing in a window would find nothing at all).
+
+    Ids in the index's order, not EXISTS: for an EXISTS PostgreSQL may scan the whole table when its
+    statistics promise many trees in a state that has none left."""
+    expressions = {}
+    for state in HANDOUT_TREE_STATES:
+        tree_ids = MessageTree.objects.filter(state=state, lang=lang).order_by("pk").values("pk")
+        expressions[state] = Subquery(tree_ids[:1])
+        expressions[f"{state}_beyond_window"] = Subquery(tree_ids[TREE_WINDOW : TREE_WINDOW + 1])
+    return expressions
 
 
 def review_tree_state(task_type: str | None) -> str:

@@ -128,15 +128,42 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
         elif task_type in types:
             options.append((1.0, kind, task_type))
     with transaction.atomic():
-        # One hand-out per user at a time keeps the pending and rate limits exact.
-        list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+        trees = _lock_user(user, lang)
         _check_limits(user, now)
         while options:
             weight, kind, wanted = options.pop(rng.choices(range(len(options)), weights=[o[0] for o in options])[0])
-            task = CLAIMS[kind](user=user, lang=lang, task_type=wanted, now=now)
-            if task is not None:
-                return task
+            state = _tree_state(kind, wanted)
+            if state is None:
+                return _claim_initial_prompt(user=user, lang=lang, now=now)
+            if trees[state] is not None:
+                # The language has trees in the state this kind of task looks at.
+                beyond_window = trees[f"{state}_beyond_window"] is not None
+                task = CLAIMS[kind](user=user, lang=lang, task_type=wanted, now=now, beyond_window=beyond_window)
+                if task is not None:
+                    return task
     raise NoTaskAvailable()
+
+
+def _lock_user(user: User, lang: str) -> dict[str, uuid.UUID | None]:
+    """Lock the user's row (one hand-out per user at a time keeps the pending and rate limits exact); in the
+    same query, which tree states the language has trees in (selectors.tree_presence)."""
+    return (
+        User.objects.select_for_update(no_key=True)
+        .filter(pk=user.pk)
+        .values(**selectors.tree_presence(lang=lang))
+        .get()
+    )
+
+
+def _tree_state(kind: str, task_type: str | None) -> str | None:
+    """The state of the trees a task of this kind (and type) is found in; None for initial prompts."""
+    if kind == "reply":
+        return TreeState.GROWING
+    if kind == "review":
+        return selectors.review_tree_state(task_type)
+    if kind == "ranking":
+        return TreeState.RANKING
+    return None
 
 
 def _lock_one(rows: QuerySet[Message]) -> Message | None:
@@ -144,17 +171,17 @@ def _lock_one(rows: QuerySet[Message]) -> Message | None:
 
 
 def _lock_candidate(
-    candidates: Callable[[uuid.UUID | None], QuerySet[Message]], *, tree_state: str, lang: str
+    candidates: Callable[[uuid.UUID | None], QuerySet[Message]], *, beyond_window: bool
 ) -> Message | None:
-    """Lock one candidate row: among the trees of a random window first, then among all the trees in
-    ``tree_state`` of the language if the window had none and did not hold them all.
+    """Lock one candidate row: among the trees of a random window first, then among all the trees if the
+    window had none and there are more trees than it holds (``beyond_window``).
 
     ``candidates(around)`` gives the ordered candidate rows of the window starting at ``around`` (None: all).
     """
     if not selectors.tree_windows_supported():
         return _lock_one(candidates(None))
     row = _lock_one(candidates(_random_point()))
-    if row is None and selectors.window_leaves_out_trees(state=tree_state, lang=lang):
+    if row is None and beyond_window:
         row = _lock_one(candidates(None))
     return row
 
@@ -187,12 +214,12 @@ def _new_task(*, user: User, lang: str, task_type: str, now: datetime, row: Mess
     )
 
 
-def _claim_initial_prompt(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task:
+def _claim_initial_prompt(*, user: User, lang: str, now: datetime) -> Task:
     payload = {"thread": [], "hint": ""}
     return _new_task(user=user, lang=lang, task_type=TaskType.INITIAL_PROMPT, now=now, row=None, payload=payload)
 
 
-def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
+def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime, beyond_window: bool) -> Task | None:
     cfg = settings.TREE_MANAGER
     prefer_lonely = rng.random() < cfg.p_lonely_child_extension
 
@@ -204,7 +231,7 @@ def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime)
         lonely = When(role=Role.PROMPTER, children_count__lt=cfg.lonely_children_count, then=Value(1))
         return rows.alias(lonely=Case(lonely, default=Value(0), output_field=IntegerField())).order_by("-lonely", "?")
 
-    parent = _lock_candidate(candidates, tree_state=TreeState.GROWING, lang=lang)
+    parent = _lock_candidate(candidates, beyond_window=beyond_window)
     if parent is None:
         return None
     Message.objects.filter(pk=parent.pk).update(reply_claims=F("reply_claims") + 1)
@@ -213,13 +240,13 @@ def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime)
     return _new_task(user=user, lang=lang, task_type=reply_type, now=now, row=parent, payload=payload)
 
 
-def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
+def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime, beyond_window: bool) -> Task | None:
     cfg = settings.TREE_MANAGER
 
     def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
         return selectors.review_messages(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
 
-    message = _lock_candidate(candidates, tree_state=selectors.review_tree_state(task_type), lang=lang)
+    message = _lock_candidate(candidates, beyond_window=beyond_window)
     if message is None:
         return None
     Message.objects.filter(pk=message.pk).update(review_claims=F("review_claims") + 1)
@@ -238,11 +265,11 @@ def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime
     return _new_task(user=user, lang=lang, task_type=review_type, now=now, row=message, payload=payload)
 
 
-def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetime) -> Task | None:
+def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetime, beyond_window: bool) -> Task | None:
     def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
         return selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
 
-    parent = _lock_candidate(candidates, tree_state=TreeState.RANKING, lang=lang)
+    parent = _lock_candidate(candidates, beyond_window=beyond_window)
     if parent is None:
         return None
     Message.objects.filter(pk=parent.pk).update(ranking_claims=F("ranking_claims") + 1)
@@ -257,7 +284,6 @@ def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetim
 
 
 CLAIMS = {
-    "initial_prompt": _claim_initial_prompt,
     "reply": _claim_reply,
     "review": _claim_review,
     "ranking": _claim_ranking,

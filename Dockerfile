@@ -6,4 +6,5 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN SECRET_KEY=build python manage.py collectstatic --noinput -v 0
 EXPOSE 8000
-CMD ["gunicorn", "oasst.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "8"]
+# Workers and threads: gunicorn.conf.py.
+CMD ["gunicorn", "oasst.wsgi", "--bind", "0.0.0.0:8000"]

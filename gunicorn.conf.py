@@ -1,9 +1,10 @@
 """Gunicorn settings read from this folder (the command line's options come first).
 
-Four worker processes of two threads each. Python code holds one CPU per process at a time, and a task
-request is mostly Python: more threads per worker only queue for it. In bench/next_task.py, six interleaved
-pairs of runs on 2 CPUs gave a median of 131 task requests/s with 4 workers of 2 threads, against 114
-with 4 workers of 8 threads; two threads still keep a CPU busy while the other waits for PostgreSQL.
+Four worker processes of eight threads each. Fewer threads per worker spend less CPU queueing for the GIL:
+six interleaved pairs of 15 s saturated runs (the volunteers of bench/next_task.py) gave a median of 131 task
+requests/s with two threads against 114 with eight. But the whole bench then gave the same throughput (130.5 against 130.0
+requests/s, median of 3), and at half load the hand-out's p99 rose from 61 to 80 ms: a burst of requests on
+one worker waits for its two threads. Latency at ordinary load matters more.
 
 A worker's garbage collector walks every object of the loaded project on each full collection, in the
 middle of a request. Objects made while the project loads live as long as the worker; frozen, the
@@ -17,7 +18,7 @@ import gc
 
 worker_class = "gthread"
 workers = 4
-threads = 2
+threads = 8
 
 
 def post_worker_init(worker: object) -> None:

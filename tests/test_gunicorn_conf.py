@@ -14,9 +14,9 @@ def load_conf():
     return conf
 
 
-def test_the_server_runs_threaded_workers_with_few_threads_each():
+def test_the_server_runs_threaded_workers():
     conf = load_conf()
-    assert (conf.worker_class, conf.workers, conf.threads) == ("gthread", 4, 2)
+    assert (conf.worker_class, conf.workers, conf.threads) == ("gthread", 4, 8)
 
 
 def test_a_worker_loads_the_views_then_freezes_what_it_loaded_so_collections_skip_it():

@@ -128,19 +128,19 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
         elif task_type in types:
             options.append((1.0, kind, task_type))
     with transaction.atomic():
-        trees = _lock_user(user, lang)
+        presence = _lock_user(user, lang)
         _check_limits(user, now)
         while options:
             weight, kind, wanted = options.pop(rng.choices(range(len(options)), weights=[o[0] for o in options])[0])
-            state = _tree_state(kind, wanted)
-            if state is None:
+            if kind == "initial_prompt":
                 return _claim_initial_prompt(user=user, lang=lang, now=now)
-            if trees[state] is not None:
-                # The language has trees in the state this kind of task looks at.
-                beyond_window = trees[f"{state}_beyond_window"] is not None
-                task = CLAIMS[kind](user=user, lang=lang, task_type=wanted, now=now, beyond_window=beyond_window)
-                if task is not None:
-                    return task
+            state = _tree_state(kind, wanted)
+            if presence[state] is None:
+                continue  # the language has no tree in the state this kind of task looks at
+            beyond_window = presence[f"{state}_beyond_window"] is not None
+            task = CLAIMS[kind](user=user, lang=lang, task_type=wanted, now=now, beyond_window=beyond_window)
+            if task is not None:
+                return task
     raise NoTaskAvailable()
 
 
@@ -155,15 +155,11 @@ def _lock_user(user: User, lang: str) -> dict[str, uuid.UUID | None]:
     )
 
 
-def _tree_state(kind: str, task_type: str | None) -> str | None:
-    """The state of the trees a task of this kind (and type) is found in; None for initial prompts."""
-    if kind == "reply":
-        return TreeState.GROWING
+def _tree_state(kind: str, task_type: str | None) -> str:
+    """The state of the trees a reply, review or ranking task (of ``task_type``) is found in."""
     if kind == "review":
         return selectors.review_tree_state(task_type)
-    if kind == "ranking":
-        return TreeState.RANKING
-    return None
+    return TreeState.RANKING if kind == "ranking" else TreeState.GROWING
 
 
 def _lock_one(rows: QuerySet[Message]) -> Message | None:

@@ -35,17 +35,6 @@ from exports.bulk import secondary_structures  # noqa: E402 (the project is on t
 EVERYTHING = ["--state", "all", "--deleted", "include", "--rejected", "include", "--synthetic", "include"]
 # Trees are spread over 65 days from 2023-02-05: up to 2023-03-09 is about half of them.
 HALF = ["--to", "2023-03-09"]
-# The tables an import writes (exports.services.importing._Writers).
-IMPORTED_TABLES = (
-    "accounts_user",
-    "annotation_messagetree",
-    "annotation_message",
-    "annotation_ranking",
-    "annotation_emojireaction",
-    "annotation_report",
-    "annotation_toxicityscore",
-    "annotation_review",
-)
 
 
 def measure(command: list[str]) -> None:
@@ -103,9 +92,22 @@ def backend_cpu(connection: psycopg.Connection) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def dump_tables(url: str, directory: Path) -> None:
+def importer_tables(env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The tables an import writes, and those of them whose keys a first load makes after the rows, as the
+    importer itself lists them (exports.services.importing.imported_tables)."""
+    os.environ.update({key: env[key] for key in ("DATABASE_URL", "DEBUG", "SECRET_KEY")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
+    import django
+
+    django.setup()
+    from exports.services.importing import imported_tables
+
+    return imported_tables()
+
+
+def dump_tables(url: str, directory: Path, tables: list[str]) -> None:
     with connect(url) as connection:
-        for table in IMPORTED_TABLES:
+        for table in tables:
             with (
                 open(directory / table, "wb") as out,
                 connection.cursor().copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy,
@@ -114,19 +116,18 @@ def dump_tables(url: str, directory: Path) -> None:
                     out.write(data)
 
 
-def load_tables(url: str, directory: Path, *, restore_style: bool) -> dict:
+def load_tables(url: str, directory: Path, tables: tuple[list[str], list[str]], *, restore_style: bool) -> dict:
     """COPY the dumped rows back in one transaction; the client only passes the files' bytes on."""
+    imported, tree_tables = tables
     with connect(url) as connection:
         # As a first import does it: the keys of the tables of trees are made after the rows too.
         drop, make = (
-            secondary_structures(connection.cursor(), IMPORTED_TABLES, keys_of=IMPORTED_TABLES[1:])
-            if restore_style
-            else ([], [])
+            secondary_structures(connection.cursor(), imported, keys_of=tree_tables) if restore_style else ([], [])
         )
         started, cpu = time.perf_counter(), backend_cpu(connection)
         for statement in drop:
             connection.execute(statement)
-        for table in IMPORTED_TABLES:
+        for table in imported:
             with (
                 open(directory / table, "rb") as rows,
                 connection.cursor().copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy,
@@ -186,11 +187,12 @@ def main() -> None:
             trees = count_lines(out)
             half_export = run_step(["export_oasst", str(half), "--flat", *EVERYTHING, *HALF], env)
             half_messages = count_lines(half)
-            dump_tables(bench_url, Path(tmp))
+            tables = importer_tables(env)
+            dump_tables(bench_url, Path(tmp), tables[0])
             floors = {}
             for restore_style in (False, True):
                 recreate_database(server_url, f"{options.database}_floor", template=empty)
-                floors[restore_style] = load_tables(floor_url, Path(tmp), restore_style=restore_style)
+                floors[restore_style] = load_tables(floor_url, Path(tmp), tables, restore_style=restore_style)
             parsing = parse_only(source)
     finally:
         for name in (options.database, f"{options.database}_floor", empty):

@@ -96,11 +96,12 @@ class RowWriter:
             if field.name not in given and not isinstance(field, models.AutoField)
         ]
         self.defaults = tuple(field.get_default() for field in self.default_fields)
+        self.all_fields = self.fields + self.default_fields
         self.column_encoders = [_column_encoder(field) for field in self.fields]
         # The default columns end every line in the same way.
         defaults = zip(self.default_fields, self.defaults, strict=True)
         self.line_end = "".join("\t" + _column_encoder(field)([value])[0] for field, value in defaults) + "\n"
-        self.columns = ", ".join(connection.ops.quote_name(field.column) for field in self.fields + self.default_fields)
+        self.columns = ", ".join(connection.ops.quote_name(field.column) for field in self.all_fields)
 
     def write(self, rows: Sequence[tuple]) -> None:
         if not rows:
@@ -129,9 +130,8 @@ class RowWriter:
             copy.write(data)
 
     def _insert(self, rows: Sequence[tuple]) -> None:
-        all_fields = self.fields + self.default_fields
-        placeholders = ", ".join(["%s"] * len(all_fields))
-        preps = [field.get_db_prep_save for field in all_fields]
+        placeholders = ", ".join(["%s"] * len(self.all_fields))
+        preps = [field.get_db_prep_save for field in self.all_fields]
         prepared = [
             [prep(value, connection) for prep, value in zip(preps, row + self.defaults, strict=True)] for row in rows
         ]

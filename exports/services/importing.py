@@ -328,6 +328,13 @@ class Importer:
         return missing
 
 
+def imported_tables() -> tuple[list[str], list[str]]:
+    """The tables an import writes, and among them the tables of trees (those whose keys a first load makes
+    after the rows)."""
+    writers = _Writers(timezone.now())
+    return writers.tables(), writers.tree_tables()
+
+
 def _stored(model: type[models.Model], ids: list[str]) -> set[str]:
     """Those of the ids already in the model's table."""
     if not ids:
@@ -353,9 +360,9 @@ def import_records(
     importer = Importer(strict=strict, backlog=backlog, report=ImportReport(), first_load=first_load)
     with rare_garbage_collection():
         if first_load:
-            tables, empty_tables = importer.writers.tables(), importer.writers.tree_tables()
+            tables, tree_tables = imported_tables()
             try:
-                with transaction.atomic(), indexes_made_after(tables, keys_of=empty_tables):
+                with transaction.atomic(), indexes_made_after(tables, keys_of=tree_tables):
                     return importer.run(records)
             except IntegrityError as exc:  # a key made after the rows found two rows alike
                 raise ImportFailed(_("The rows could not be stored: %(error)s") % {"error": exc}) from exc

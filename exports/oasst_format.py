@@ -434,11 +434,45 @@ def _read_events(events: Any, *, record: TreeRecord, message_id: str, created_at
     return ranking_count
 
 
-def iter_records(lines: Iterable[str | bytes], *, origin: str = "") -> Iterator[TreeRecord | FormatError]:
+def iter_records(
+    lines: Iterable[str | bytes], *, origin: str = "", first_line: int = 1
+) -> Iterator[TreeRecord | FormatError]:
     """Read tree lines and flat lines (detected per line) into records, or errors naming their line.
 
     The flat lines of one tree must follow each other; a tree ends where a line of another tree starts.
     """
+    return records_of(parse_lines(enumerate(lines, start=first_line)), origin=origin)
+
+
+ParsedLine = tuple[int, Any]  # line number, and the parsed value or the FormatError of the line
+
+
+def parse_lines(numbered_lines: Iterable[tuple[int, str | bytes]]) -> Iterator[ParsedLine]:
+    """Each line that is not blank, parsed, or the error that makes it unreadable."""
+    for line_no, text in numbered_lines:
+        if not text.strip():
+            continue
+        try:
+            obj = jsoncodec.loads(text)
+        except (ValueError, RecursionError) as exc:
+            yield line_no, FormatError(f"not valid JSON ({exc})")
+            continue
+        refusal = _unstorable_text(text, obj)
+        yield line_no, FormatError(refusal) if refusal else obj
+
+
+def flat_tree_id(obj: Any) -> Any:
+    """The ``message_tree_id`` of a flat message line (None when it has none), or NOT_FLAT."""
+    if isinstance(obj, dict) and "prompt" not in obj and "message_id" in obj:
+        return obj.get("message_tree_id")
+    return NOT_FLAT
+
+
+NOT_FLAT = object()
+
+
+def records_of(parsed_lines: Iterable[ParsedLine], *, origin: str = "") -> Iterator[TreeRecord | FormatError]:
+    """The records of parsed lines (``parse_lines``), flat lines grouped into their trees."""
     group: list[tuple[int, dict]] = []
 
     def flush_group() -> Iterator[TreeRecord | FormatError]:
@@ -449,26 +483,17 @@ def iter_records(lines: Iterable[str | bytes], *, origin: str = "") -> Iterator[
                 yield _with_line(exc, group[0][0], _flat_lines(group))
             group.clear()
 
-    for line_no, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            obj = jsoncodec.loads(text)
-        except (ValueError, RecursionError) as exc:
+    for line_no, obj in parsed_lines:
+        if isinstance(obj, FormatError):
             yield from flush_group()
-            yield _with_line(FormatError(f"not valid JSON ({exc})"), line_no, {})
+            yield _with_line(obj, line_no, {})
             continue
-        refusal = _unstorable_text(text, obj)
-        if refusal:
+        tree_id = flat_tree_id(obj)
+        if tree_id is None:
             yield from flush_group()
-            yield _with_line(FormatError(refusal), line_no, {})
+            yield _with_line(FormatError("missing field 'message_tree_id'"), line_no, {})
             continue
-        if isinstance(obj, dict) and "prompt" not in obj and "message_id" in obj:
-            tree_id = obj.get("message_tree_id")
-            if tree_id is None:
-                yield from flush_group()
-                yield _with_line(FormatError("missing field 'message_tree_id'"), line_no, {})
-                continue
+        if tree_id is not NOT_FLAT:
             if group and group[0][1].get("message_tree_id") != tree_id:
                 yield from flush_group()
             group.append((line_no, obj))
@@ -498,16 +523,18 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 _ESCAPES = {
-    str: ("\\u0000", ("\\ud", "\\uD")),
-    bytes: (b"\\u0000", (b"\\ud", b"\\uD")),
-    bytearray: (b"\\u0000", (b"\\ud", b"\\uD")),
+    str: ("\\u", "\\u0000", ("\\ud", "\\uD")),
+    bytes: (b"\\u", b"\\u0000", (b"\\ud", b"\\uD")),
+    bytearray: (b"\\u", b"\\u0000", (b"\\ud", b"\\uD")),
 }
 
 
 def _unstorable_text(line: str | bytes, obj: Any) -> str:
     """Why the parsed line cannot be stored as text (PostgreSQL takes neither), or "". Only lines with
-    the escapes that make such characters are searched."""
-    nul, surrogates = _ESCAPES[type(line)]
+    the escapes that make such characters are searched (most lines hold no ``\\u`` escape at all)."""
+    any_escape, nul, surrogates = _ESCAPES[type(line)]
+    if any_escape not in line:
+        return ""
     if nul in line and _has_text(obj, _NUL):
         return "the line holds a NUL character (\\u0000)"
     if any(escape in line for escape in surrogates) and _has_text(obj, _SURROGATE):

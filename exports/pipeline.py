@@ -9,15 +9,22 @@ into lines. Measured on the reference data (2 CPUs), reading in two threads took
 An import reads and encodes its next batch of rows in a helper thread (``read_ahead``) while the caller's
 thread waits for PostgreSQL to store the batch before. Only one thread does Python work at a time there:
 threads that both format rows only take turns with the GIL (measured, two writer threads cost 40% more CPU
-for little time).
+for little time). A large import therefore reads and encodes its chunks of lines in forked worker processes
+instead (``map_in_processes``): Python's work then spreads over the CPUs while the caller's thread feeds
+PostgreSQL.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import queue
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -144,3 +151,53 @@ def _quick_handover() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(previous)
+
+
+def processes_available() -> int:
+    """How many worker processes ``map_in_processes`` may fork here: one per CPU, none where there is one
+    CPU, no ``fork`` (each worker would import the project again), or this process may not have children
+    (a daemonic process, such as a job worker's pool process)."""
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cpus if cpus > 1 else 0
+
+
+def map_in_processes(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    processes: int,
+) -> Iterator[tuple[T, R]]:
+    """Each item with ``function``'s result for it, computed in ``processes`` forked worker processes.
+
+    The pairs come in the items' order; at most two items per process are handed out ahead of the one
+    the caller waits for (memory stays bounded). ``function`` is not pickled (the workers are forked with
+    it), the items and results are. The workers run with the cyclic garbage collector off: their objects
+    are rows and parsed JSON, freed by reference counting. The first error of ``function`` is raised to the
+    caller; the workers stop when the caller does.
+    """
+    global _worker_function  # handed to the forked workers, which cannot take it pickled
+    _worker_function = function
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable)
+    pending: deque[tuple[T, Future]] = deque()
+    try:
+        for item in items:
+            pending.append((item, pool.submit(_call_worker_function, item)))
+            if len(pending) > 2 * processes:
+                item, future = pending.popleft()
+                yield item, future.result()
+        while pending:
+            item, future = pending.popleft()
+            yield item, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker_function = None
+
+
+_worker_function: Callable | None = None
+
+
+def _call_worker_function(item: object) -> object:
+    assert _worker_function is not None
+    return _worker_function(item)

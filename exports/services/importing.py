@@ -12,18 +12,21 @@ keys of the tables of trees too: PostgreSQL's share of the work falls to about a
 The tables are locked until it ends. A duplicate is then found by the importer itself, which remembers the
 trees and messages it wrote.
 
-On the reference data (2 CPUs) the first import takes about 12 s: 0.9 s starting Django, 8 s reading and
-writing the rows (Python's work, one CPU, with PostgreSQL storing them on the other), 3 s making the
-indexes and keys and analyzing. Both CPUs are then busy: reading in a forked process instead of a thread
-(tried, with the batches pickled through a pipe) gained nothing measurable; only less work would.
+On PostgreSQL a file of more than one chunk (CHUNK_BYTES) is read in worker processes, one per CPU, forked
+with the importer (exports.pipeline.map_in_processes): they parse, check and encode the rows of their chunk
+while this process only passes the encoded rows on to PostgreSQL. Reading in a thread instead left the
+second CPU half idle: Python's reading (5 s of CPU on the reference data) runs on one CPU at a time.
+On the reference data (2 CPUs) the first import then takes about 8 s: 0.5 s starting Django, 5 s reading
+and writing the rows, 2.5 s making the indexes and keys and analyzing (bench/roundtrip.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
@@ -38,11 +41,13 @@ from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Repo
 from annotation.services.tree_lifecycle import tree_limits
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
-from exports.memory import rare_garbage_collection
-from exports.oasst_format import FormatError, TreeRecord, iter_records
-from exports.pipeline import read_ahead
+from exports.memory import no_cyclic_garbage_collection
+from exports.oasst_format import NOT_FLAT, FormatError, ParsedLine, TreeRecord, flat_tree_id, parse_lines, records_of
+from exports.pipeline import map_in_processes, processes_available, read_ahead
 
 BATCH_MESSAGES = 5000
+# Lines handed to a worker process at a time: about 5,000 messages of the reference data.
+CHUNK_BYTES = 8 << 20
 ANALYZE_AFTER_MESSAGES = 50_000
 # Trees whose messages are all there; with ``backlog`` they wait for a ranking slot instead.
 FINISHED_STATES = frozenset(
@@ -130,16 +135,49 @@ class _Writers:
         return [writer.table for writer in self.all() if writer is not self.users]
 
 
+NumberedLine = tuple[int, str | bytes]
+
+
 @dataclass
 class _Batch:
-    """Trees to write together, with their rows per writer; on PostgreSQL already encoded for COPY."""
+    """Trees to write together, with their rows per writer; on PostgreSQL already encoded for COPY.
 
-    records: list[TreeRecord]
+    A batch read in a worker process comes back with its encoded rows and ids only; its records are read
+    again from its ``lines`` in the rare case they are needed (a tree to leave out, an error to name).
+    """
+
+    read_records: list[TreeRecord] | None
     tree_ids: list[str]
     message_ids: list[str]
     user_ids: set[str]
     rows: dict[str, list[tuple]]
     encoded: dict[str, bytes] | None
+    # Line numbers of the first and the last line of the batch's records, and those lines once known.
+    span: tuple[int, int] = (0, 0)
+    lines: list[NumberedLine] = field(default_factory=list)
+    origin: str = ""
+
+    @property
+    def records(self) -> list[TreeRecord]:
+        if self.read_records is None:
+            read = records_of(parse_lines(self.lines), origin=self.origin)
+            self.read_records = [record for record in read if isinstance(record, TreeRecord)]
+        return self.read_records
+
+
+@dataclass
+class _ChunkRead:
+    """A chunk of lines as a worker process read it (``Importer.read_chunk``).
+
+    The flat lines at either end of a chunk may belong to a tree whose lines go on in the chunk before or
+    after it: they are left to the caller, who reads them with their neighbours. ``head`` and ``tail`` are
+    the indexes in the chunk where its middle starts and ends; ``head`` is None when the whole chunk is such
+    lines of one tree.
+    """
+
+    head: int | None
+    items: list[_Batch | FormatError]
+    tail: int
 
 
 TABLE_ORDER = ("trees", "messages", "rankings", "reactions", "reports", "toxicity", "reviews")
@@ -153,10 +191,21 @@ class Importer:
     Python's work and PostgreSQL's then overlap on two CPUs.
     """
 
-    def __init__(self, *, strict: bool, backlog: bool, report: ImportReport, first_load: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        strict: bool,
+        backlog: bool,
+        report: ImportReport,
+        first_load: bool = False,
+        origin: str = "",
+        progress: tqdm | None = None,
+    ) -> None:
         self.strict = strict
         self.backlog = backlog
         self.report = report
+        self.origin = origin
+        self.progress = progress
         # Into a database without trees, which then holds no messages either: no need to look them up,
         # the trees and messages written so far are remembered instead (their tables' keys are made after).
         self.first_load = first_load
@@ -167,9 +216,9 @@ class Importer:
         self.writers = _Writers(timezone.now())
         self.encode = connection.vendor == "postgresql"
 
-    def run(self, records: Iterable[TreeRecord | FormatError]) -> ImportReport:
-        batches = self._batches(records)
-        for item in read_ahead(batches) if self.encode else batches:
+    def run(self, items: Iterable[_Batch | FormatError]) -> ImportReport:
+        """Write the batches (``batches``, ``batches_in_processes``) and report the errors, in order."""
+        for item in items:
             if isinstance(item, FormatError):
                 self._fail(item.line, str(item))
             else:
@@ -177,6 +226,55 @@ class Importer:
         if self.report.messages >= ANALYZE_AFTER_MESSAGES:
             self._refresh_statistics()
         return self.report
+
+    def batches(self, records: Iterable[TreeRecord | FormatError]) -> Iterator[_Batch | FormatError]:
+        """The records in batches; on PostgreSQL each batch made in a helper thread while the one before
+        is stored."""
+        batches = self._batches(records)
+        return read_ahead(batches) if self.encode else batches
+
+    def batches_in_processes(
+        self, chunks: Iterable[list[NumberedLine]], *, processes: int
+    ) -> Iterator[_Batch | FormatError]:
+        """The batches of chunks of lines, read and encoded in worker processes (PostgreSQL), in order.
+
+        The lines at the ends of a chunk that may continue a tree of the next chunk are read here, once
+        their neighbours are known: for a tree file that is nothing, for a flat file a tree per chunk.
+        """
+        pending: list[NumberedLine] = []
+        for chunk, read in map_in_processes(self.read_chunk, chunks, processes=processes):
+            if read.head is None:
+                pending += chunk
+                continue
+            pending += chunk[: read.head]
+            yield from self._batches(records_of(parse_lines(pending), origin=self.origin))
+            first_line = chunk[0][0]
+            for item in read.items:
+                if isinstance(item, _Batch):
+                    item.lines = chunk[item.span[0] - first_line : item.span[1] - first_line + 1]
+                yield item
+            pending = chunk[read.tail :]
+        yield from self._batches(records_of(parse_lines(pending), origin=self.origin))
+
+    def read_chunk(self, chunk: list[NumberedLine]) -> _ChunkRead:
+        """In a worker process: the batches and errors of a chunk's middle (see ``_ChunkRead``)."""
+        parsed = list(parse_lines(chunk))
+        head = _same_tree_run(parsed)
+        if head == len(parsed):
+            return _ChunkRead(None, [], len(chunk))
+        tail = _same_tree_run(parsed[::-1])
+        first_line = chunk[0][0]
+        items = []
+        for item in self._batches(records_of(parsed[head : len(parsed) - tail], origin=self.origin)):
+            if isinstance(item, _Batch):
+                # Only what the caller writes goes back: no rows, no records.
+                item.read_records, item.rows, item.origin = None, {}, self.origin
+            items.append(item)
+        return _ChunkRead(
+            parsed[head - 1][0] - first_line + 1 if head else 0,
+            items,
+            parsed[len(parsed) - tail][0] - first_line if tail else len(chunk),
+        )
 
     def _batches(self, records: Iterable[TreeRecord | FormatError]) -> Iterator[_Batch | FormatError]:
         """Records grouped into batches of about BATCH_MESSAGES messages, and the errors as they come."""
@@ -207,7 +305,9 @@ class Importer:
         )
         tree_ids = [r.id for r in records]
         message_ids = [row[0] for row in rows["messages"]]
-        return _Batch(records, tree_ids, message_ids, set().union(*(r.user_ids for r in records)), rows, encoded)
+        user_ids = set().union(*(r.user_ids for r in records))
+        span = (records[0].line, max(records[-1].lines.values(), default=records[-1].line)) if records else (0, 0)
+        return _Batch(records, tree_ids, message_ids, user_ids, rows, encoded, span)
 
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL plan with the new rows in mind at once, not after autovacuum's next round:
@@ -257,11 +357,13 @@ class Importer:
         self.report.users_created += len(users)
         self.report.trees += len(batch.tree_ids)
         self.report.messages += len(batch.message_ids)
+        if self.progress is not None:
+            self.progress.update(len(batch.tree_ids))
 
     def _write(self, batch: _Batch) -> tuple[_Batch, set[str]]:
         """Insert the trees of the batch not stored yet; returns them and the placeholder users created."""
         records = self._new_trees(batch)
-        if len(records) < len(batch.records):
+        if records is not None:
             batch = self._batch(records)
         self._store(batch, "trees")
         users = self._create_placeholders(batch.user_ids - self.known_users)
@@ -287,8 +389,9 @@ class Importer:
     def _state(self, state: str) -> str:
         return TreeState.BACKLOG_RANKING if self.backlog and state in FINISHED_STATES else state
 
-    def _new_trees(self, batch: _Batch) -> list[TreeRecord]:
-        """Drop trees already stored (reported, not errors) and trees with a message stored elsewhere."""
+    def _new_trees(self, batch: _Batch) -> list[TreeRecord] | None:
+        """The batch's records without the trees already stored (reported, not errors) and the trees with a
+        message stored elsewhere; None when all of them are new."""
         if self.first_load:
             stored_trees, stored_messages = self.written_trees, self.written_messages
         else:
@@ -301,7 +404,7 @@ class Importer:
             and trees.isdisjoint(stored_trees)
             and messages.isdisjoint(stored_messages)
         ):
-            return batch.records  # all new, as nearly always: found by set operations alone
+            return None  # all new, as nearly always: found by set operations alone
         kept, seen_trees, seen_messages = [], set(), set()
         for record in batch.records:
             if record.id in stored_trees or record.id in seen_trees:
@@ -356,22 +459,7 @@ def import_records(
 ) -> ImportReport:
     """Write records (from a file or the generator): in one transaction with ``strict`` or into a database
     without trees (then with indexes and foreign keys made after the rows), else a transaction per batch."""
-    first_load = _is_first_load()
-    importer = Importer(strict=strict, backlog=backlog, report=ImportReport(), first_load=first_load)
-    with rare_garbage_collection():
-        if first_load:
-            tables, tree_tables = imported_tables()
-            try:
-                with transaction.atomic(), indexes_made_after(tables, keys_of=tree_tables):
-                    return importer.run(records)
-            except IntegrityError as exc:  # a key made after the rows found two rows alike
-                raise ImportFailed(_("The rows could not be stored: %(error)s") % {"error": exc}) from exc
-        with transaction.atomic() if strict else nullcontext():
-            return importer.run(records)
-
-
-def _is_first_load() -> bool:
-    return connection.vendor == "postgresql" and not MessageTree.objects.exists()
+    return _import(lambda importer: importer.batches(records), strict=strict, backlog=backlog)
 
 
 def import_lines(
@@ -382,10 +470,81 @@ def import_lines(
     backlog: bool = False,
     progress: bool = False,
 ) -> ImportReport:
-    records: Iterator[TreeRecord | FormatError] = iter_records(lines, origin=origin or "")
-    if progress:
-        records = tqdm(records, unit=" trees", desc=str(_("Importing")), disable=None)
-    return import_records(records, strict=strict, backlog=backlog)
+    """Import the lines of a file, as ``import_records`` does. On PostgreSQL, more lines than a chunk are read
+    in worker processes, one per CPU (they are forked)."""
+    processes = processes_available() if connection.vendor == "postgresql" else 0
+    chunks = _chunks(lines)
+    first_chunks = list(islice(chunks, 2)) if processes else []
+    if len(first_chunks) == 2:
+
+        def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
+            return importer.batches_in_processes(chain(first_chunks, chunks), processes=processes)
+    else:
+        numbered = first_chunks[0] if first_chunks else enumerate(lines, start=1)
+        records = records_of(parse_lines(numbered), origin=origin or "")
+
+        def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
+            return importer.batches(records)
+
+    with tqdm(unit=" trees", desc=str(_("Importing")), disable=None if progress else True) as bar:
+        return _import(batches, strict=strict, backlog=backlog, origin=origin or "", progress=bar)
+
+
+def _import(
+    batches: Callable[[Importer], Iterable[_Batch | FormatError]],
+    *,
+    strict: bool,
+    backlog: bool,
+    origin: str = "",
+    progress: tqdm | None = None,
+) -> ImportReport:
+    first_load = _is_first_load()
+    importer = Importer(
+        strict=strict, backlog=backlog, report=ImportReport(), first_load=first_load, origin=origin, progress=progress
+    )
+    with no_cyclic_garbage_collection():
+        if first_load:
+            tables, tree_tables = imported_tables()
+            try:
+                with transaction.atomic(), indexes_made_after(tables, keys_of=tree_tables):
+                    return importer.run(batches(importer))
+            except IntegrityError as exc:  # a key made after the rows found two rows alike
+                raise ImportFailed(_("The rows could not be stored: %(error)s") % {"error": exc}) from exc
+        with transaction.atomic() if strict else nullcontext():
+            return importer.run(batches(importer))
+
+
+def _chunks(lines: Iterable[str | bytes]) -> Iterator[list[NumberedLine]]:
+    """The lines, numbered from 1, in chunks of about CHUNK_BYTES."""
+    chunk: list[NumberedLine] = []
+    size = 0
+    for numbered in enumerate(lines, start=1):
+        chunk.append(numbered)
+        size += len(numbered[1])
+        if size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _same_tree_run(parsed: list[ParsedLine]) -> int:
+    """How many of the first parsed lines are flat lines of the tree of the first (0 if it is none)."""
+    if not parsed or isinstance(parsed[0][1], FormatError):
+        return 0
+    tree_id = flat_tree_id(parsed[0][1])
+    if tree_id is None or tree_id is NOT_FLAT:
+        return 0
+    run = 0
+    for _line, obj in parsed:
+        if isinstance(obj, FormatError) or flat_tree_id(obj) != tree_id:
+            break
+        run += 1
+    return run
+
+
+def _is_first_load() -> bool:
+    return connection.vendor == "postgresql" and not MessageTree.objects.exists()
 
 
 def import_file(

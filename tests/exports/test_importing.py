@@ -19,13 +19,42 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(
+    params=[
+        "in this process",
+        pytest.param("in worker processes, a line at a time", marks=pytest.mark.postgres),
+        pytest.param("in worker processes, a few lines at a time", marks=pytest.mark.postgres),
+    ]
+)
+def reading(request, monkeypatch):
+    """Files read in this process, or in chunks in worker processes: one line per chunk (every tree of flat
+    lines then crosses chunks), or a few lines per chunk (trees of flat lines at a chunk's ends)."""
+    if request.param == "in this process":
+        monkeypatch.setattr(importing, "processes_available", lambda: 0)
+        yield
+        return
+    chunks_read = []
+    map_in_processes = importing.map_in_processes
+
+    def counting(*args, **kwargs):
+        for chunk, read in map_in_processes(*args, **kwargs):
+            chunks_read.append(chunk)
+            yield chunk, read
+
+    monkeypatch.setattr(importing, "map_in_processes", counting)
+    monkeypatch.setattr(importing, "processes_available", lambda: 2)
+    monkeypatch.setattr(importing, "CHUNK_BYTES", 1 if "a line at a time" in request.param else 2500)
+    yield
+    assert len(chunks_read) >= 2
+
+
 def _write(path, objs_or_lines):
     lines = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in objs_or_lines]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def test_sample_round_trip(sample):
+def test_sample_round_trip(reading, sample):
     report = import_file(SAMPLE)
     assert (report.trees, report.messages, report.errors) == (10, 28, [])
     assert_round_trip(sample, export_objs())
@@ -49,7 +78,7 @@ def test_sample_rows():
     assert deleted.count() == 2 and {m.depth for m in deleted} == {1, 2}
 
 
-def test_gzip_and_plain_files_give_the_same_data(tmp_path, sample):
+def test_gzip_and_plain_files_give_the_same_data(reading, tmp_path, sample):
     gz = tmp_path / "sample.jsonl.gz"
     with open(SAMPLE, "rb") as src, gzip.open(gz, "wb") as dst:
         shutil.copyfileobj(src, dst)
@@ -69,7 +98,7 @@ def test_unknown_users_become_placeholders():
     assert user.username == f"imported-{user.id.hex}"
 
 
-def test_existing_trees_are_skipped_and_reported(capsys):
+def test_existing_trees_are_skipped_and_reported(reading, capsys):
     import_file(SAMPLE)
     report = import_file(SAMPLE)
     assert (report.trees, len(report.existing_trees), report.errors) == (0, 10, [])
@@ -85,7 +114,7 @@ def _broken_file(tmp_path):
     return _write(tmp_path / "broken.jsonl", [lines[0], "{broken", lines[1], bad_role, lines[3]])
 
 
-def test_malformed_lines_are_skipped_with_their_line_numbers(tmp_path):
+def test_malformed_lines_are_skipped_with_their_line_numbers(reading, tmp_path):
     report = import_file(_broken_file(tmp_path))
     assert report.trees == 3
     assert [(error.line, "JSON" in error.message or "role" in error.message) for error in report.errors] == [
@@ -97,7 +126,7 @@ def test_malformed_lines_are_skipped_with_their_line_numbers(tmp_path):
     assert not Message.objects.filter(lang="de").exists()
 
 
-def test_strict_import_stops_at_the_first_error_and_keeps_nothing(tmp_path, capsys):
+def test_strict_import_stops_at_the_first_error_and_keeps_nothing(reading, tmp_path, capsys):
     path = _broken_file(tmp_path)
     with pytest.raises(ImportFailed, match="line 2"):
         import_file(path, strict=True)
@@ -107,7 +136,7 @@ def test_strict_import_stops_at_the_first_error_and_keeps_nothing(tmp_path, caps
     assert not Message.objects.exists()
 
 
-def test_command_reports_errors_without_failing(tmp_path, capsys):
+def test_command_reports_errors_without_failing(reading, tmp_path, capsys):
     call_command("import_oasst", str(_broken_file(tmp_path)))
     captured = capsys.readouterr()
     assert "line 4: unknown role 'robot'" in captured.err
@@ -119,7 +148,7 @@ def test_missing_file_is_a_clear_error(tmp_path):
         call_command("import_oasst", str(tmp_path / "nope.jsonl"))
 
 
-def test_flat_file_round_trip(tmp_path):
+def test_flat_file_round_trip(reading, tmp_path):
     import_file(SAMPLE)
     flat = export_objs(flat=True)
     assert len(flat) == 28 and all("replies" not in m and "message_tree_id" in m for m in flat)
@@ -130,7 +159,7 @@ def test_flat_file_round_trip(tmp_path):
     assert_round_trip(flat, export_objs(flat=True))
 
 
-def test_flat_file_with_an_orphan_skips_its_tree(tmp_path):
+def test_flat_file_with_an_orphan_skips_its_tree(reading, tmp_path):
     import_file(SAMPLE)
     flat = export_objs(ExportFilter.everything(langs=("es",)), flat=True)
     MessageTree.objects.all().delete()
@@ -209,7 +238,7 @@ def test_a_later_import_leaves_indexes_and_foreign_keys_alone():
 
 
 @pytest.mark.postgres
-def test_a_tree_the_database_refuses_in_a_first_import_is_skipped_alone(monkeypatch):
+def test_a_tree_the_database_refuses_in_a_first_import_is_skipped_alone(reading, monkeypatch):
     refused = "92276658-1e27-41c0-8a6a-63ec24ede6a4"
     write = importing.Importer._write
 
@@ -230,7 +259,7 @@ def test_a_tree_the_database_refuses_in_a_first_import_is_skipped_alone(monkeypa
 
 
 @pytest.mark.postgres
-def test_a_tree_twice_in_a_first_import_is_stored_once(tmp_path, monkeypatch):
+def test_a_tree_twice_in_a_first_import_is_stored_once(reading, tmp_path, monkeypatch):
     monkeypatch.setattr(importing, "BATCH_MESSAGES", 3)  # the copy comes in a later batch
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     report = import_file(_write(tmp_path / "twice.jsonl", [*lines, lines[0]]))
@@ -239,7 +268,7 @@ def test_a_tree_twice_in_a_first_import_is_stored_once(tmp_path, monkeypatch):
 
 
 @pytest.mark.postgres
-def test_rows_alike_found_by_a_key_made_after_them_fail_the_first_import_whole(monkeypatch):
+def test_rows_alike_found_by_a_key_made_after_them_fail_the_first_import_whole(reading, monkeypatch):
     # Two reactions alike, which the reading of a file never gives: the unique key refuses them at the end.
     read = importing.Importer._batch
 

@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from exports.memory import BULK_THRESHOLDS, rare_garbage_collection
+from exports.memory import BULK_THRESHOLDS, no_cyclic_garbage_collection, rare_garbage_collection
 from exports.services import exporting, importing
 from tests.exports.conftest import SAMPLE, export_objs
 
@@ -17,14 +17,22 @@ def test_thresholds_are_raised_in_the_block_and_restored_after_it_even_on_error(
     assert gc.get_threshold() == before
 
 
+def test_the_collector_is_off_in_the_block_and_on_again_after_it_even_on_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), no_cyclic_garbage_collection():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+
+
 @pytest.mark.django_db
-def test_imports_and_exports_collect_rarely(monkeypatch):
+def test_imports_collect_no_cycles_and_exports_collect_rarely(monkeypatch):
     seen = []
     run, assemble = importing.Importer.run, exporting._Assembler.assemble
 
-    def recording_run(self, records):
-        seen.append(gc.get_threshold())
-        return run(self, records)
+    def recording_run(self, items):
+        seen.append(gc.isenabled())
+        return run(self, items)
 
     def recording_assemble(self, rows):
         seen.append(gc.get_threshold())
@@ -35,5 +43,5 @@ def test_imports_and_exports_collect_rarely(monkeypatch):
     before = gc.get_threshold()
     importing.import_file(SAMPLE)
     assert export_objs()
-    assert seen == [BULK_THRESHOLDS, BULK_THRESHOLDS]
-    assert gc.get_threshold() == before
+    assert seen == [False, BULK_THRESHOLDS]
+    assert gc.get_threshold() == before and gc.isenabled()

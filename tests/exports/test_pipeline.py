@@ -1,11 +1,14 @@
 """The helper threads of the import and export: order, bounds, errors, clean-up."""
 
+import gc
+import multiprocessing
+import os
 import threading
 import time
 
 import pytest
 
-from exports.pipeline import map_in_threads, read_ahead
+from exports.pipeline import map_in_processes, map_in_threads, processes_available, read_ahead
 
 
 def test_results_keep_the_order_and_come_from_helper_threads():
@@ -97,3 +100,51 @@ def test_read_ahead_stops_its_helper_when_the_caller_stops_early():
     items.close()
     assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
     assert len(made) < 5
+
+
+def _pid_and_collector(item):
+    return item, os.getpid(), gc.isenabled()
+
+
+def test_processes_keep_the_order_and_work_in_forked_processes_without_the_collector():
+    handed = []
+
+    def items():
+        for item in range(12):
+            handed.append(item)
+            yield item
+
+    pairs = []
+    for item, result in map_in_processes(_pid_and_collector, items(), processes=2):
+        pairs.append((item, result))
+        # At most two items per process are handed out ahead of the one taken.
+        assert len(handed) <= item + 1 + 4
+    assert [item for item, _ in pairs] == list(range(12))
+    assert [result[0] for _, result in pairs] == list(range(12))
+    pids = {result[1] for _, result in pairs}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    assert not any(result[2] for _, result in pairs)
+    assert gc.isenabled()
+
+
+def _fail_on_three(item):
+    if item == 3:
+        raise ValueError("three")
+    return item
+
+
+def test_processes_raise_the_first_error_and_stop():
+    taken = []
+    with pytest.raises(ValueError, match="three"):
+        for _, result in map_in_processes(_fail_on_three, range(100), processes=2):
+            taken.append(result)
+    assert taken == [0, 1, 2]
+
+
+def test_no_processes_in_a_daemonic_process_or_on_one_cpu(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert processes_available() == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    assert processes_available() == 3
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    assert processes_available() == 0

@@ -199,6 +199,23 @@ def test_a_large_import_refreshes_the_planner_statistics(monkeypatch):
         assert cursor.fetchone()[0] == 28
 
 
+@pytest.mark.postgres
+def test_json_columns_get_no_planner_statistics(monkeypatch):
+    monkeypatch.setattr(importing, "ANALYZE_AFTER_MESSAGES", 20)
+    import_file(SAMPLE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, attname FROM pg_stats WHERE tablename LIKE 'annotation_%%'")
+        analyzed = set(cursor.fetchall())
+    assert {
+        ("annotation_message", "lang"),
+        ("annotation_message", "text"),
+        ("annotation_ranking", "parent_id"),
+    } <= analyzed
+    json_columns = {("annotation_message", name) for name in ("labels", "emojis", "extra")}
+    json_columns |= {("annotation_ranking", "ranking"), ("annotation_toxicityscore", "scores")}
+    assert not analyzed & json_columns
+
+
 def _secondary_structures() -> set[str]:
     """The definitions of the plain indexes and foreign keys of the tables an import writes."""
     with connection.cursor() as cursor:

@@ -2,21 +2,27 @@
 
 Trees are read in id order, ``chunk_size`` at a time (keyset pagination). The messages (with their
 detoxify scores), rankings, reactions and reports of a chunk come in one query each, as plain tuples,
-and are assembled into nodes in the canonical form of exports.oasst_format, written, and dropped. An
-export is not one snapshot: each of its queries sees the data as they stand when it runs.
+and are assembled into nodes in the canonical form of exports.oasst_format, written, and dropped.
+
+On PostgreSQL an export is one snapshot, as pg_dump's is: its queries, on all its connections, see the data
+as they stood when it began, whatever volunteers write meanwhile (a read-only repeatable-read transaction
+whose snapshot the reading threads import). Elsewhere, or inside the caller's transaction, its queries run
+on the caller's connection.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Case, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
@@ -135,9 +141,9 @@ def export_to(
     """Write the export to ``out``, a chunk of trees at a time.
 
     On PostgreSQL, outside a transaction, the rows of the chunks are read by ``READING_THREADS`` threads,
-    each on a database connection of its own, while a further thread turns rows into lines and writes
-    them (see exports.pipeline). Inside a transaction, whose uncommitted rows only its own connection
-    sees, the rows are read on the caller's thread and connection.
+    each on a database connection of its own, in the snapshot of the caller's connection, while a further
+    thread turns rows into lines and writes them (see exports.pipeline). Inside a transaction, whose
+    uncommitted rows only its own connection sees, the rows are read on the caller's thread and connection.
     """
     report = ExportReport()
     bar = tqdm(unit=" trees", desc=str(_("Exporting")), disable=None if progress else True)
@@ -148,21 +154,51 @@ def export_to(
         out.write("".join(chunk.lines))
         return chunk
 
+    snapshot = ExitStack()
     tree_chunks = _tree_chunks(export_filter, chunk_size)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        fetch = partial(_fetch_in_snapshot, assembler.fetch, snapshot.enter_context(_shared_snapshot()))
         # Each reading thread opens its own connection; it closes it as it ends.
         close = connections.close_all
-        rows = map_in_threads(assembler.fetch, tree_chunks, threads=READING_THREADS, on_thread_exit=close)
+        rows = map_in_threads(fetch, tree_chunks, threads=READING_THREADS, on_thread_exit=close)
     else:
         rows = (assembler.fetch(trees) for trees in tree_chunks)
-    # closing(): when writing fails, the reading threads end (and close their connections) at once.
-    with rare_garbage_collection(), closing(rows):
+    # closing(): when writing fails, the reading threads end (and close their connections) at once, before
+    # the snapshot's transaction ends.
+    with snapshot, rare_garbage_collection(), closing(rows):
         for chunk in map_in_threads(write, rows):
             report.trees += chunk.trees_written
             report.messages += chunk.messages_written
             bar.update(chunk.trees_read)
     bar.close()
     return report
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F-]+")
+
+
+@contextmanager
+def _shared_snapshot() -> Iterator[str]:
+    """A read-only repeatable-read transaction on this connection, and the id of its snapshot, which other
+    connections import while it lasts (PostgreSQL)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        yield snapshot
+
+
+def _fetch_in_snapshot(fetch: Callable[[list[tuple]], _ChunkRows], snapshot: str, trees: list[tuple]) -> _ChunkRows:
+    """``fetch`` in a transaction of this thread's connection that sees the exported ``snapshot``."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # SET takes no parameters: the id, checked above, is written in.
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        return fetch(trees)
 
 
 @dataclass

@@ -176,6 +176,39 @@ def test_outside_a_transaction_chunks_are_read_by_two_threads_on_their_own_conne
     assert all(wrapper.connection is None for wrapper in wrappers)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("flat", [False, True])
+def test_an_export_is_one_snapshot_whatever_is_written_meanwhile(sample, monkeypatch, flat):
+    last_tree = MessageTree.objects.order_by("-id").first()
+    fetch = exporting._Assembler.fetch
+    written = []
+
+    def write_meanwhile():
+        # Committed on a connection of its own, after the export's first chunk was read.
+        Message.objects.filter(pk=last_tree.pk).update(text="Written while the export ran")
+        MessageTree.objects.exclude(pk=last_tree.pk).order_by("-id").first().delete()
+        connections.close_all()
+
+    def fetch_then_write(self, trees):
+        rows = fetch(self, trees)
+        if not written:
+            writer = threading.Thread(target=write_meanwhile)
+            writer.start()
+            writer.join()
+            written.append(True)
+        return rows
+
+    monkeypatch.setattr(exporting._Assembler, "fetch", fetch_then_write)
+    exported = export_objs(chunk_size=2, flat=flat)
+    assert written and Message.objects.get(pk=last_tree.pk).text == "Written while the export ran"
+    assert MessageTree.objects.count() == 9
+    if flat:
+        assert len(exported) == 28 and "Written while the export ran" not in {m["text"] for m in exported}
+    else:
+        assert_round_trip(sample, exported)
+
+
 def test_stored_reactions_come_before_the_emoji_events_kept_verbatim():
     message = Message.objects.filter(reactions__isnull=False).first()
     Message.objects.filter(pk=message.pk).update(extra={"events": {"emoji": [{"type": "emoji", "note": "kept"}]}})

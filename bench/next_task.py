@@ -5,7 +5,9 @@
 
 The server runs as in production (gunicorn, DEBUG off). 32 simulated volunteers ask for tasks, acknowledge
 and submit them for a fixed time, each asking again as soon as it is answered; a trivial endpoint of the
-same server (GET /api/v1/health/) under the same concurrency gives the floor. Then the same volunteers
+same server (GET /api/v1/health/) under the same concurrency gives the floor, and the volunteers' list of
+their open tasks (GET /api/v1/tasks/: the token's lookup and one query, the least a task request does) the
+floor of an authenticated request that reads the database. Then the same volunteers
 pause between tasks (random pauses) so that they offer half the throughput just measured: the latency a
 volunteer sees when the server is busy but not saturated. Each figure is the median of --runs runs.
 """
@@ -197,10 +199,14 @@ def volunteer(base: str, token: str, until: float, stats: Stats, pause: float = 
                 client.post(f"/api/v1/tasks/{task['id']}/skip/", json={"reason": "benchmark"})
 
 
-def floor_client(base: str, until: float, latencies: list[float], lock: threading.Lock) -> None:
-    with httpx.Client(base_url=base, timeout=30) as client:
+def floor_client(
+    base: str, until: float, latencies: list[float], lock: threading.Lock, path: str, token: str | None = None
+) -> None:
+    headers = {"Authorization": f"Token {token}"} if token else {}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         while time.monotonic() < until:
-            _, took = timed(client, "GET", "/api/v1/health/")
+            response, took = timed(client, "GET", path)
+            response.raise_for_status()
             with lock:
                 latencies.append(took)
 
@@ -223,9 +229,11 @@ def pct(values: list[float], p: int) -> float:
 
 
 def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) -> dict[str, float]:
-    lock, floor = threading.Lock(), []
+    lock, floor, auth_floor = threading.Lock(), [], []
     until = time.monotonic() + seconds
-    floor_elapsed = run_threads(floor_client, [(base, until, floor, lock)] * len(tokens))
+    floor_elapsed = run_threads(floor_client, [(base, until, floor, lock, "/api/v1/health/")] * len(tokens))
+    until = time.monotonic() + seconds
+    auth_elapsed = run_threads(floor_client, [(base, until, auth_floor, lock, "/api/v1/tasks/", t) for t in tokens])
     stats = Stats()
     until = time.monotonic() + seconds
     elapsed = run_threads(volunteer, [(base, token, until, stats) for token in tokens])
@@ -243,6 +251,9 @@ def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) ->
         "floor rps": len(floor) / floor_elapsed,
         "floor p50": pct(floor, 50),
         "floor p99": pct(floor, 99),
+        "auth floor rps": len(auth_floor) / auth_elapsed,
+        "auth floor p50": pct(auth_floor, 50),
+        "auth floor p99": pct(auth_floor, 99),
         "tasks rps": tasks_rps,
         "tasks done/s": len(stats.submit) / elapsed,
         **latencies(stats),
@@ -321,6 +332,10 @@ def main() -> None:
     print(
         f"  floor  GET /api/v1/health/  {median['floor rps']:8.1f} req/s  p50 {median['floor p50']:6.1f} ms"
         f"  p99 {median['floor p99']:6.1f} ms"
+    )
+    print(
+        f"  auth   GET /api/v1/tasks/   {median['auth floor rps']:8.1f} req/s  p50 {median['auth floor p50']:6.1f} ms"
+        f"  p99 {median['auth floor p99']:6.1f} ms  ({median['auth floor rps'] / median['floor rps']:.2f} of the floor)"
     )
     print(
         f"  tasks  all task requests    {median['tasks rps']:8.1f} req/s  ({median['tasks done/s']:.1f} tasks done/s)"

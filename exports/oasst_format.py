@@ -434,14 +434,12 @@ def _read_events(events: Any, *, record: TreeRecord, message_id: str, created_at
     return ranking_count
 
 
-def iter_records(
-    lines: Iterable[str | bytes], *, origin: str = "", first_line: int = 1
-) -> Iterator[TreeRecord | FormatError]:
+def iter_records(lines: Iterable[str | bytes], *, origin: str = "") -> Iterator[TreeRecord | FormatError]:
     """Read tree lines and flat lines (detected per line) into records, or errors naming their line.
 
     The flat lines of one tree must follow each other; a tree ends where a line of another tree starts.
     """
-    return records_of(parse_lines(enumerate(lines, start=first_line)), origin=origin)
+    return records_of(parse_lines(enumerate(lines, start=1)), origin=origin)
 
 
 ParsedLine = tuple[int, Any]  # line number, and the parsed value or the FormatError of the line
@@ -461,14 +459,14 @@ def parse_lines(numbered_lines: Iterable[tuple[int, str | bytes]]) -> Iterator[P
         yield line_no, FormatError(refusal) if refusal else obj
 
 
+NOT_FLAT = object()
+
+
 def flat_tree_id(obj: Any) -> Any:
     """The ``message_tree_id`` of a flat message line (None when it has none), or NOT_FLAT."""
     if isinstance(obj, dict) and "prompt" not in obj and "message_id" in obj:
         return obj.get("message_tree_id")
     return NOT_FLAT
-
-
-NOT_FLAT = object()
 
 
 def records_of(parsed_lines: Iterable[ParsedLine], *, origin: str = "") -> Iterator[TreeRecord | FormatError]:

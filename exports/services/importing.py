@@ -42,7 +42,16 @@ from annotation.services.tree_lifecycle import tree_limits
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
 from exports.memory import no_cyclic_garbage_collection
-from exports.oasst_format import NOT_FLAT, FormatError, ParsedLine, TreeRecord, flat_tree_id, parse_lines, records_of
+from exports.oasst_format import (
+    NOT_FLAT,
+    FormatError,
+    ParsedLine,
+    TreeRecord,
+    flat_tree_id,
+    iter_records,
+    parse_lines,
+    records_of,
+)
 from exports.pipeline import map_in_processes, processes_available, read_ahead
 
 BATCH_MESSAGES = 5000
@@ -186,9 +195,9 @@ TABLE_ORDER = ("trees", "messages", "rankings", "reactions", "reports", "toxicit
 class Importer:
     """Writes records in batches. ``known_users`` grows with the users seen, not with the trees.
 
-    On PostgreSQL the next batch is read and encoded in a helper thread (exports.pipeline.read_ahead) while
-    this one waits for the database to store the batch before: in the first import of the reference data,
-    Python's work and PostgreSQL's then overlap on two CPUs.
+    On PostgreSQL the batches are read and encoded while the database stores the batch before: in worker
+    processes for a file of several chunks (``batches_in_processes``), else in a helper thread (``batches``,
+    exports.pipeline.read_ahead). ``run`` writes them.
     """
 
     def __init__(
@@ -480,8 +489,7 @@ def import_lines(
         def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
             return importer.batches_in_processes(chain(first_chunks, chunks), processes=processes)
     else:
-        numbered = first_chunks[0] if first_chunks else enumerate(lines, start=1)
-        records = records_of(parse_lines(numbered), origin=origin or "")
+        records = iter_records((line for _, line in first_chunks[0]) if first_chunks else lines, origin=origin or "")
 
         def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
             return importer.batches(records)

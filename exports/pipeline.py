@@ -154,10 +154,11 @@ def _quick_handover() -> Iterator[None]:
 
 
 def processes_available() -> int:
-    """How many worker processes ``map_in_processes`` may fork here: one per CPU, none where there is one
-    CPU, no ``fork`` (each worker would import the project again), or this process may not have children
-    (a daemonic process, such as a job worker's pool process)."""
-    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+    """How many worker processes ``map_in_processes`` may fork here: one per CPU; none where there is one
+    CPU, off Linux (forking is unsafe on macOS, absent on Windows, and a new process would import the whole
+    project again), or in a process that may not have children (a daemonic one, such as a job worker's
+    pool process)."""
+    if not sys.platform.startswith("linux") or multiprocessing.current_process().daemon:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cpus if cpus > 1 else 0

@@ -3,6 +3,7 @@
 import gc
 import multiprocessing
 import os
+import sys
 import threading
 import time
 
@@ -141,10 +142,13 @@ def test_processes_raise_the_first_error_and_stop():
     assert taken == [0, 1, 2]
 
 
-def test_no_processes_in_a_daemonic_process_or_on_one_cpu(monkeypatch):
+def test_no_processes_in_a_daemonic_process_on_one_cpu_or_off_linux(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert processes_available() == 0
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
     assert processes_available() == 3
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert processes_available() == 0
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
     assert processes_available() == 0

@@ -174,13 +174,13 @@ def map_in_processes(
 
     The pairs come in the items' order; at most two items per process are handed out ahead of the one
     the caller waits for (memory stays bounded). ``function`` is not pickled (the workers are forked with
-    it), the items and results are. The workers run with the cyclic garbage collector off: their objects
-    are rows and parsed JSON, freed by reference counting. The first error of ``function`` is raised to the
-    caller; the workers stop when the caller does.
+    it, so it may be a bound method or a closure), the items and results are. The workers run with the
+    cyclic garbage collector off: their objects are rows and parsed JSON, freed by reference counting. The
+    first error of ``function`` is raised to the caller; the workers stop when the caller does.
     """
-    global _worker_function  # handed to the forked workers, which cannot take it pickled
-    _worker_function = function
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable)
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(function,)
+    )
     pending: deque[tuple[T, Future]] = deque()
     try:
         for item in items:
@@ -193,10 +193,16 @@ def map_in_processes(
             yield item, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        _worker_function = None
 
 
+# In a worker process: the function it applies (set as it starts).
 _worker_function: Callable | None = None
+
+
+def _start_worker(function: Callable) -> None:
+    global _worker_function  # a worker's own copy of the module
+    gc.disable()
+    _worker_function = function
 
 
 def _call_worker_function(item: object) -> object:

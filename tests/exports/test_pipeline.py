@@ -128,6 +128,12 @@ def test_processes_keep_the_order_and_work_in_forked_processes_without_the_colle
     assert gc.isenabled()
 
 
+def test_processes_take_closures_unpickled_and_two_maps_at_once_keep_their_own():
+    doubled = map_in_processes(lambda item: item * 2, range(6), processes=2)
+    negated = map_in_processes(lambda item: -item, range(6), processes=2)
+    assert [(a, b) for (_, a), (_, b) in zip(doubled, negated, strict=True)] == [(i * 2, -i) for i in range(6)]
+
+
 def _fail_on_three(item):
     if item == 3:
         raise ValueError("three")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -499,7 +499,7 @@ def import_lines(
 
 
 def _import(
-    batches: Callable[[Importer], Iterable[_Batch | FormatError]],
+    batches: Callable[[Importer], Iterator[_Batch | FormatError]],
     *,
     strict: bool,
     backlog: bool,
@@ -510,16 +510,21 @@ def _import(
     importer = Importer(
         strict=strict, backlog=backlog, report=ImportReport(), first_load=first_load, origin=origin, progress=progress
     )
+    # closing(): when the import fails, its reading (a helper thread or worker processes) stops at once.
     with no_cyclic_garbage_collection():
         if first_load:
             tables, tree_tables = imported_tables()
             try:
-                with transaction.atomic(), indexes_made_after(tables, keys_of=tree_tables):
-                    return importer.run(batches(importer))
+                with (
+                    transaction.atomic(),
+                    indexes_made_after(tables, keys_of=tree_tables),
+                    closing(batches(importer)) as items,
+                ):
+                    return importer.run(items)
             except IntegrityError as exc:  # a key made after the rows found two rows alike
                 raise ImportFailed(_("The rows could not be stored: %(error)s") % {"error": exc}) from exc
-        with transaction.atomic() if strict else nullcontext():
-            return importer.run(batches(importer))
+        with transaction.atomic() if strict else nullcontext(), closing(batches(importer)) as items:
+            return importer.run(items)
 
 
 def _chunks(lines: Iterable[str | bytes]) -> Iterator[list[NumberedLine]]:

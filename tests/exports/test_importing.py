@@ -1,5 +1,6 @@
 import gzip
 import json
+import multiprocessing
 import shutil
 
 import pytest
@@ -46,6 +47,8 @@ def reading(request, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK_BYTES", 1 if "a line at a time" in request.param else 2500)
     yield
     assert len(chunks_read) >= 2
+    # The worker processes are gone once the import ends, also when it fails.
+    assert not multiprocessing.active_children()
 
 
 def _write(path, objs_or_lines):

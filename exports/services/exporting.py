@@ -154,18 +154,19 @@ def export_to(
         out.write("".join(chunk.lines))
         return chunk
 
-    snapshot = ExitStack()
     tree_chunks = _tree_chunks(export_filter, chunk_size)
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        fetch = partial(_fetch_in_snapshot, assembler.fetch, snapshot.enter_context(_shared_snapshot()))
-        # Each reading thread opens its own connection; it closes it as it ends.
-        close = connections.close_all
-        rows = map_in_threads(fetch, tree_chunks, threads=READING_THREADS, on_thread_exit=close)
-    else:
-        rows = (assembler.fetch(trees) for trees in tree_chunks)
-    # closing(): when writing fails, the reading threads end (and close their connections) at once, before
-    # the snapshot's transaction ends.
-    with snapshot, rare_garbage_collection(), closing(rows):
+    with ExitStack() as stack:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            fetch = partial(_fetch_in_snapshot, assembler.fetch, stack.enter_context(_shared_snapshot()))
+            # Each reading thread opens its own connection; it closes it as it ends.
+            close = connections.close_all
+            rows = map_in_threads(fetch, tree_chunks, threads=READING_THREADS, on_thread_exit=close)
+        else:
+            rows = (assembler.fetch(trees) for trees in tree_chunks)
+        stack.enter_context(rare_garbage_collection())
+        # closing(): when writing fails, the reading threads end (and close their connections) at once, before
+        # the snapshot's transaction ends.
+        stack.enter_context(closing(rows))
         for chunk in map_in_threads(write, rows):
             report.trees += chunk.trees_written
             report.messages += chunk.messages_written

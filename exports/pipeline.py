@@ -1,10 +1,10 @@
 """Overlapping the stages of an import or export: the database's work and Python's.
 
-Threads suffice: a thread that waits on the database releases the GIL, and PostgreSQL works on its own
-CPU. An export reads the rows of its chunks in two threads, each with its own database connection, so
-PostgreSQL runs one chunk's queries while Python converts another chunk's rows; a third thread turns rows
-into lines. Measured on the reference data (2 CPUs), reading in two threads took an export from 8.1 s to
-5.9 s; a third reading thread gained nothing more and held another chunk in memory.
+Threads suffice where Python's work is on one side only: a thread that waits on the database releases the GIL,
+and PostgreSQL works on its own CPU. An export reads the rows of its chunks in two threads, each with its own
+database connection, so PostgreSQL runs one chunk's queries while Python converts another chunk's rows; a
+third thread turns rows into lines. Measured on the reference data (2 CPUs), reading in two threads took an
+export from 8.1 s to 5.9 s; a third reading thread gained nothing more and held another chunk in memory.
 
 An import reads and encodes its next batch of rows in a helper thread (``read_ahead``) while the caller's
 thread waits for PostgreSQL to store the batch before. Only one thread does Python work at a time there:
@@ -160,7 +160,7 @@ def processes_available() -> int:
     pool process)."""
     if not sys.platform.startswith("linux") or multiprocessing.current_process().daemon:
         return 0
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = len(os.sched_getaffinity(0))
     return cpus if cpus > 1 else 0
 
 

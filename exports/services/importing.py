@@ -257,14 +257,14 @@ class Importer:
                 pending += chunk
                 continue
             pending += chunk[: read.head]
-            yield from self._batches(records_of(parse_lines(pending), origin=self.origin))
+            yield from self._batches(self._records(pending))
             first_line = chunk[0][0]
             for item in read.items:
                 if isinstance(item, _Batch):
                     item.lines = chunk[item.span[0] - first_line : item.span[1] - first_line + 1]
                 yield item
             pending = chunk[read.tail :]
-        yield from self._batches(records_of(parse_lines(pending), origin=self.origin))
+        yield from self._batches(self._records(pending))
 
     def read_chunk(self, chunk: list[NumberedLine]) -> _ChunkRead:
         """In a worker process: the batches and errors of a chunk's middle (see ``_ChunkRead``)."""
@@ -278,13 +278,17 @@ class Importer:
         for item in self._batches(records_of(parsed[head : len(parsed) - tail], origin=self.origin)):
             if isinstance(item, _Batch):
                 # Only what the caller writes goes back: no rows, no records.
-                item.read_records, item.rows, item.origin = None, {}, self.origin
+                item.read_records, item.rows = None, {}
             items.append(item)
         return _ChunkRead(
             parsed[head - 1][0] - first_line + 1 if head else 0,
             items,
             parsed[len(parsed) - tail][0] - first_line if tail else len(chunk),
         )
+
+    def _records(self, lines: Iterable[NumberedLine]) -> Iterator[TreeRecord | FormatError]:
+        """The records of numbered lines (this import's origin for trees whose lines give none)."""
+        return records_of(parse_lines(lines), origin=self.origin)
 
     def _batches(self, records: Iterable[TreeRecord | FormatError]) -> Iterator[_Batch | FormatError]:
         """Records grouped into batches of about BATCH_MESSAGES messages, and the errors as they come."""
@@ -317,12 +321,13 @@ class Importer:
         message_ids = [row[0] for row in rows["messages"]]
         user_ids = set().union(*(r.user_ids for r in records))
         span = (records[0].line, max(records[-1].lines.values(), default=records[-1].line)) if records else (0, 0)
-        return _Batch(records, tree_ids, message_ids, user_ids, rows, encoded, span)
+        return _Batch(records, tree_ids, message_ids, user_ids, rows, encoded, span, origin=self.origin)
 
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL plan with the new rows in mind at once, not after autovacuum's next round:
-        an export or a task hand-out right after a large import would otherwise pick slow plans. (Every
-        column: leaving out texts and JSON saved 0.6 s, but the hand-out bench ran slower after it.)"""
+        an export or a task hand-out right after a large import would otherwise pick slow plans. The JSON
+        columns have no statistics (migration annotation 0005); the texts keep theirs: leaving them out too
+        made the hand-out bench run slower."""
         if connection.vendor != "postgresql":
             return
         tables = ", ".join(connection.ops.quote_name(table) for table in self.writers.tables())
@@ -490,10 +495,10 @@ def import_lines(
         def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
             return importer.batches_in_processes(chain(first_chunks, chunks), processes=processes)
     else:
-        records = iter_records((line for _, line in first_chunks[0]) if first_chunks else lines, origin=origin or "")
+        small = (line for _, line in first_chunks[0]) if first_chunks else lines
 
         def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
-            return importer.batches(records)
+            return importer.batches(iter_records(small, origin=importer.origin))
 
     with tqdm(unit=" trees", desc=str(_("Importing")), disable=None if progress else True) as bar:
         return _import(batches, strict=strict, backlog=backlog, origin=origin or "", progress=bar)

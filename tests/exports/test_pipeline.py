@@ -1,4 +1,4 @@
-"""The helper threads of the import and export: order, bounds, errors, clean-up."""
+"""The helper threads and worker processes of the import and export: order, bounds, errors, clean-up."""
 
 import gc
 import multiprocessing
@@ -10,6 +10,13 @@ import time
 import pytest
 
 from exports.pipeline import map_in_processes, map_in_threads, processes_available, read_ahead
+
+
+def _recorded(count: int, made: list[int]):
+    """The numbers up to ``count``, each noted in ``made`` as it is taken."""
+    for item in range(count):
+        made.append(item)
+        yield item
 
 
 def test_results_keep_the_order_and_come_from_helper_threads():
@@ -26,13 +33,7 @@ def test_results_keep_the_order_and_come_from_helper_threads():
 
 def test_at_most_one_item_per_thread_is_handed_out_ahead():
     made = []
-
-    def items():
-        for i in range(20):
-            made.append(i)
-            yield i
-
-    results = map_in_threads(lambda item: item, items(), threads=2)
+    results = map_in_threads(lambda item: item, _recorded(20, made), threads=2)
     assert next(results) == 0
     # Item 2 was made while item 0 was being worked on; item 3 waits until result 1 is taken.
     assert made == [0, 1, 2]
@@ -109,14 +110,8 @@ def _pid_and_collector(item):
 
 def test_processes_keep_the_order_and_work_in_forked_processes_without_the_collector():
     handed = []
-
-    def items():
-        for item in range(12):
-            handed.append(item)
-            yield item
-
     pairs = []
-    for item, result in map_in_processes(_pid_and_collector, items(), processes=2):
+    for item, result in map_in_processes(_pid_and_collector, _recorded(12, handed), processes=2):
         pairs.append((item, result))
         # At most two items per process are handed out ahead of the one taken.
         assert len(handed) <= item + 1 + 4

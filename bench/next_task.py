@@ -10,6 +10,10 @@ their open tasks (GET /api/v1/tasks/: the token's lookup and one query, the leas
 floor of an authenticated request that reads the database. Then the same volunteers
 pause between tasks (random pauses) so that they offer half the throughput just measured: the latency a
 volunteer sees when the server is busy but not saturated. Each figure is the median of --runs runs.
+
+The load generator, the server and PostgreSQL share this machine's CPUs, so the bench also reports the CPU
+time each of them spends per request in the saturated phases: a task request reaches half the floor's
+throughput only if it costs at most twice the floor's CPU in all.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import httpx
+import psutil
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +48,7 @@ SERVER_TM_OVERRIDES = {
     "TM_RATE_LIMIT_PROMPTER_REPLIES": "1000000",
 }
 TEXT_TASKS = {"initial_prompt", "prompter_reply", "assistant_reply"}
+CPU_PARTIES = ("client", "server", "PostgreSQL")
 
 
 def log(message: str) -> None:
@@ -101,8 +107,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
-    server_env = {**env, **SERVER_TM_OVERRIDES, "ALLOWED_HOSTS": "127.0.0.1"}
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, settings: str = "oasst.settings"
+) -> subprocess.Popen:
+    server_env = {**env, **SERVER_TM_OVERRIDES, "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": settings}
     command = [
         str(Path(PYTHON).parent / "gunicorn"),
         "oasst.wsgi",
@@ -200,15 +208,63 @@ def volunteer(base: str, token: str, until: float, stats: Stats, pause: float = 
 
 
 def floor_client(
-    base: str, until: float, latencies: list[float], lock: threading.Lock, path: str, token: str | None = None
+    base: str,
+    until: float,
+    latencies: list[float],
+    lock: threading.Lock,
+    path: str,
+    token: str | None = None,
+    method: str = "GET",
 ) -> None:
+    """Ask for ``path`` again and again until ``until``, recording each request's latency."""
     headers = {"Authorization": f"Token {token}"} if token else {}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         while time.monotonic() < until:
-            response, took = timed(client, "GET", path)
+            response, took = timed(client, method, path)
             response.raise_for_status()
             with lock:
                 latencies.append(took)
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system
+
+
+class CpuMeter:
+    """CPU seconds used so far by the load generator (this process), the server (its master and workers) and
+    PostgreSQL (all its processes), as the operating system counts them."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server = psutil.Process(server_pid)
+
+    def read(self) -> dict[str, float]:
+        try:
+            server = [self.server, *self.server.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            server = []
+        database = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+        return {
+            "client": _cpu_seconds(psutil.Process()),
+            "server": sum(map(_cpu_seconds, server)),
+            "PostgreSQL": sum(map(_cpu_seconds, database)),
+        }
+
+
+def run_phase(meter: CpuMeter, target, args_per_thread: list[tuple]) -> tuple[float, dict[str, float]]:
+    """Run the phase's threads: (elapsed seconds, CPU seconds used meanwhile by each party)."""
+    before = meter.read()
+    elapsed = run_threads(target, args_per_thread)
+    after = meter.read()
+    return elapsed, {party: after[party] - before[party] for party in CPU_PARTIES}
+
+
+def cpu_per_request(used: dict[str, float], requests: int, prefix: str = "") -> dict[str, float]:
+    """``<prefix><party>``: milliseconds of CPU per request."""
+    return {f"{prefix}{party}": seconds / max(requests, 1) * 1000 for party, seconds in used.items()}
 
 
 def run_threads(target, args_per_thread: list[tuple]) -> float:
@@ -228,15 +284,19 @@ def pct(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
 
 
-def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) -> dict[str, float]:
+def one_run(base: str, tokens: list[str], seconds: float, paced_share: float, meter: CpuMeter) -> dict[str, float]:
     lock, floor, auth_floor = threading.Lock(), [], []
     until = time.monotonic() + seconds
-    floor_elapsed = run_threads(floor_client, [(base, until, floor, lock, "/api/v1/health/")] * len(tokens))
+    floor_elapsed, floor_cpu = run_phase(
+        meter, floor_client, [(base, until, floor, lock, "/api/v1/health/")] * len(tokens)
+    )
     until = time.monotonic() + seconds
-    auth_elapsed = run_threads(floor_client, [(base, until, auth_floor, lock, "/api/v1/tasks/", t) for t in tokens])
+    auth_elapsed, auth_cpu = run_phase(
+        meter, floor_client, [(base, until, auth_floor, lock, "/api/v1/tasks/", t) for t in tokens]
+    )
     stats = Stats()
     until = time.monotonic() + seconds
-    elapsed = run_threads(volunteer, [(base, token, until, stats) for token in tokens])
+    elapsed, tasks_cpu = run_phase(meter, volunteer, [(base, token, until, stats) for token in tokens])
     log(f"  task types: {dict(stats.task_types)}")
     log_refusals(stats)
     # The same volunteers with pauses between tasks, offering ``paced_share`` of the throughput just measured:
@@ -259,6 +319,9 @@ def one_run(base: str, tokens: list[str], seconds: float, paced_share: float) ->
         **latencies(stats),
         "paced rps": paced.requests / paced_elapsed,
         **latencies(paced, "paced "),
+        **cpu_per_request(floor_cpu, len(floor), "floor cpu "),
+        **cpu_per_request(auth_cpu, len(auth_floor), "auth cpu "),
+        **cpu_per_request(tasks_cpu, stats.requests, "tasks cpu "),
     }
 
 
@@ -278,6 +341,20 @@ def print_latencies(median: dict[str, float], prefix: str = "") -> None:
             f"         {label:<38} p50 {median[f'{prefix}{kind} p50']:6.1f} ms"
             f"  p99 {median[f'{prefix}{kind} p99']:6.1f} ms"
         )
+
+
+def print_cpu(median: dict[str, float], rows: dict[str, str]) -> None:
+    """CPU per request of each party in the saturated phases (``rows``: phase -> label), and the budget a task
+    request has if it is to reach half the floor's throughput."""
+    print(f"  CPU per request (ms), saturated  {'  '.join(f'{party:>10}' for party in CPU_PARTIES)}       total")
+    for phase, label in rows.items():
+        cells = [median[f"{phase} cpu {party}"] for party in CPU_PARTIES]
+        print(f"         {label:<24} {'  '.join(f'{cell:10.2f}' for cell in cells)}  {sum(cells):10.2f}")
+    floor_cpu = sum(median[f"floor cpu {party}"] for party in CPU_PARTIES)
+    print(
+        f"  half the floor's throughput allows {2 * floor_cpu:.2f} ms of CPU per request in all"
+        f" ({os.cpu_count()} CPUs shared by the load generator, the server and PostgreSQL)"
+    )
 
 
 def share(text: str) -> float:
@@ -317,11 +394,12 @@ def main() -> None:
     tokens = create_volunteers(env, args.volunteers)
     port = free_port()
     server = start_server(env, port, args.workers, args.threads)
+    meter = CpuMeter(server.pid)
     try:
         results = []
         for run in range(1, args.runs + 1):
             log(f"run {run}/{args.runs}: {args.volunteers} volunteers, {args.seconds:g} s each phase")
-            results.append(one_run(f"http://127.0.0.1:{port}", tokens, args.seconds, args.paced_share))
+            results.append(one_run(f"http://127.0.0.1:{port}", tokens, args.seconds, args.paced_share, meter))
             log("  " + ", ".join(f"{k} {v:.1f}" for k, v in results[-1].items()))
     finally:
         server.terminate()
@@ -351,6 +429,7 @@ def main() -> None:
         f" ({args.paced_share:.0%} of the throughput above):"
     )
     print_latencies(median, "paced ")
+    print_cpu(median, {"floor": "floor", "auth": "auth", "tasks": "a task request"})
     # Volunteers here ask again as soon as they are answered: by Little's law the mean latency of a
     # request is then volunteers / requests per second, whatever the server does.
     needed = args.volunteers / 0.050

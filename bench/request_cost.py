@@ -1,0 +1,111 @@
+"""What the least authenticated API request costs on this machine, against the trivial endpoint.
+
+    .venv/bin/python bench/request_cost.py        # after bench/next_task.py made its database
+
+The server runs as in bench/next_task.py (gunicorn, DEBUG off) with the endpoints of bench/probes.py in front
+of the project's URLs. 32 clients ask, each again as soon as it is answered, for one endpoint at a time,
+round after round:
+
+    GET  /api/v1/health/            the floor: no authentication, no database
+    POST /probe/token-noop/         the API's authentication (personal token) and permission check, nothing else
+    POST /probe/token-write/        ... and the cheapest write: one row by primary key, one statement
+    POST /probe/raw-token-noop/     authentication by one hand-written query instead of the framework's
+    POST /probe/raw-token-write/    ... and the same write
+
+It prints each endpoint's throughput as a share of the floor's and the CPU each party (load generator,
+server, PostgreSQL) spends per request. Every task request authenticates and writes at least that much, so
+these shares bound what bench/next_task.py's task requests can reach. Figures are medians of --runs rounds.
+"""
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+from next_task import (
+    CPU_PARTIES,
+    DEFAULT_DATABASE_URL,
+    CpuMeter,
+    base_env,
+    cpu_per_request,
+    create_volunteers,
+    floor_client,
+    free_port,
+    log,
+    pct,
+    run_phase,
+    start_server,
+)
+
+ENDPOINTS = {
+    "/api/v1/health/": "GET",
+    "/probe/token-noop/": "POST",
+    "/probe/token-write/": "POST",
+    "/probe/raw-token-noop/": "POST",
+    "/probe/raw-token-write/": "POST",
+}
+FLOOR = "/api/v1/health/"
+
+
+def one_round(base: str, tokens: list[str], seconds: float, meter: CpuMeter) -> dict[str, dict[str, float]]:
+    figures = {}
+    for path, method in ENDPOINTS.items():
+        lock, latencies = threading.Lock(), []
+        until = time.monotonic() + seconds
+        args = [(base, until, latencies, lock, path, None if path == FLOOR else token, method) for token in tokens]
+        elapsed, used = run_phase(meter, floor_client, args)
+        figures[path] = {
+            "rps": len(latencies) / elapsed,
+            "p99": pct(latencies, 99),
+            **cpu_per_request(used, len(latencies)),
+        }
+        log(f"  {path:<26} {figures[path]['rps']:7.1f} req/s")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    env = base_env(args.database_url)
+    tokens = create_volunteers(env, args.clients)
+    port = free_port()
+    server = start_server(env, port, args.workers, args.threads, settings="bench.probe_settings")
+    meter = CpuMeter(server.pid)
+    try:
+        rounds = []
+        for run in range(1, args.runs + 1):
+            log(f"round {run}/{args.runs}: {args.clients} clients, {args.seconds:g} s per endpoint")
+            rounds.append(one_round(f"http://127.0.0.1:{port}", tokens, args.seconds, meter))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    median = {
+        path: {key: statistics.median(r[path][key] for r in rounds) for key in rounds[0][path]} for path in ENDPOINTS
+    }
+    floor_rps = median[FLOOR]["rps"]
+    print(f"\nMedian of {args.runs} rounds ({os.cpu_count()} CPUs, gunicorn {args.workers}x{args.threads} gthread):")
+    print(
+        f"  {'':<30} {'req/s':>8} {'of floor':>9} {'p99 ms':>7}  CPU ms/request: "
+        + "  ".join(f"{party:>10}" for party in CPU_PARTIES)
+        + "       total"
+    )
+    for path, method in ENDPOINTS.items():
+        row = median[path]
+        cells = [row[party] for party in CPU_PARTIES]
+        print(
+            f"  {method:<4} {path:<25} {row['rps']:8.1f} {row['rps'] / floor_rps:9.2f} {row['p99']:7.1f}"
+            f"                 {'  '.join(f'{cell:10.2f}' for cell in cells)}  {sum(cells):10.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -226,31 +226,38 @@ def floor_client(
                 latencies.append(took)
 
 
-def _cpu_seconds(process: psutil.Process) -> float:
-    try:
-        times = process.cpu_times()
-    except psutil.NoSuchProcess:
-        return 0.0
-    return times.user + times.system
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    """Process id -> CPU seconds used so far (processes that ended meanwhile are left out)."""
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
 
 
 class CpuMeter:
-    """CPU seconds used so far by the load generator (this process), the server (its master and workers) and
-    PostgreSQL (all its processes), as the operating system counts them."""
+    """CPU seconds used by the load generator (this process), the server (its master and workers) and
+    PostgreSQL (all its processes), as the operating system counts them.
+
+    A phase's figure is the sum over the processes alive at its end of what each used since its start (or
+    since it started): a database connection that closes during a phase takes its last moments with it.
+    """
 
     def __init__(self, server_pid: int) -> None:
         self.server = psutil.Process(server_pid)
 
-    def read(self) -> dict[str, float]:
+    def read(self) -> dict[str, dict[int, float]]:
         try:
             server = [self.server, *self.server.children(recursive=True)]
         except psutil.NoSuchProcess:
             server = []
-        database = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
         return {
-            "client": _cpu_seconds(psutil.Process()),
-            "server": sum(map(_cpu_seconds, server)),
-            "PostgreSQL": sum(map(_cpu_seconds, database)),
+            "client": _cpu_seconds([psutil.Process()]),
+            "server": _cpu_seconds(server),
+            "PostgreSQL": _cpu_seconds([p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]),
         }
 
 
@@ -259,7 +266,11 @@ def run_phase(meter: CpuMeter, target, args_per_thread: list[tuple]) -> tuple[fl
     before = meter.read()
     elapsed = run_threads(target, args_per_thread)
     after = meter.read()
-    return elapsed, {party: after[party] - before[party] for party in CPU_PARTIES}
+    used = {
+        party: sum(seconds - before[party].get(pid, 0.0) for pid, seconds in after[party].items())
+        for party in CPU_PARTIES
+    }
+    return elapsed, used
 
 
 def cpu_per_request(used: dict[str, float], requests: int, prefix: str = "") -> dict[str, float]:

@@ -34,6 +34,9 @@ class SignedTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed() from None
         return User(pk=user_id, enabled=True), None
 
+    def authenticate_header(self, request: Request) -> str:
+        return "Token"
+
 
 class TokenNoop(APIView):
     """The API's authentication (a personal token: one query) and permission check, then nothing."""

@@ -182,7 +182,7 @@ def test_outside_a_transaction_chunks_are_read_by_two_threads_on_their_own_conne
 def test_an_export_is_one_snapshot_whatever_is_written_meanwhile(sample, monkeypatch, flat):
     last_tree = MessageTree.objects.order_by("-id").first()
     fetch = exporting._Assembler.fetch
-    written = []
+    written, first_chunk = [], threading.Lock()
 
     def write_meanwhile():
         # Committed on a connection of its own, after the export's first chunk was read.
@@ -192,11 +192,13 @@ def test_an_export_is_one_snapshot_whatever_is_written_meanwhile(sample, monkeyp
 
     def fetch_then_write(self, trees):
         rows = fetch(self, trees)
-        if not written:
-            writer = threading.Thread(target=write_meanwhile)
-            writer.start()
-            writer.join()
-            written.append(True)
+        # Two reading threads may finish a chunk at once: only one of them writes.
+        with first_chunk:
+            if not written:
+                writer = threading.Thread(target=write_meanwhile)
+                writer.start()
+                writer.join()
+                written.append(True)
         return rows
 
     monkeypatch.setattr(exporting._Assembler, "fetch", fetch_then_write)

@@ -40,12 +40,13 @@ from next_task import (
     start_server,
 )
 
+# path -> (method, the token its clients send: none, a personal token or a signed one)
 ENDPOINTS = {
-    "/api/v1/health/": "GET",
-    "/probe/token-noop/": "POST",
-    "/probe/token-write/": "POST",
-    "/probe/signed-noop/": "POST",
-    "/probe/signed-write/": "POST",
+    "/api/v1/health/": ("GET", None),
+    "/probe/token-noop/": ("POST", "personal"),
+    "/probe/token-write/": ("POST", "personal"),
+    "/probe/signed-noop/": ("POST", "signed"),
+    "/probe/signed-write/": ("POST", "signed"),
 }
 FLOOR = "/api/v1/health/"
 
@@ -59,13 +60,13 @@ def signed_tokens(database_url: str, secret_key: str, tokens: list[str]) -> list
 
 
 def one_round(
-    base: str, tokens: dict[str, list[str | None]], seconds: float, meter: CpuMeter
+    base: str, tokens: dict[str | None, list[str | None]], seconds: float, meter: CpuMeter
 ) -> dict[str, dict[str, float]]:
     figures = {}
-    for path, method in ENDPOINTS.items():
+    for path, (method, kind) in ENDPOINTS.items():
         lock, latencies = threading.Lock(), []
         until = time.monotonic() + seconds
-        args = [(base, until, latencies, lock, path, token, method) for token in tokens[path]]
+        args = [(base, until, latencies, lock, path, token, method) for token in tokens[kind]]
         elapsed, used = run_phase(meter, floor_client, args)
         figures[path] = {
             "rps": len(latencies) / elapsed,
@@ -89,9 +90,7 @@ def main() -> None:
     env = base_env(args.database_url)
     personal = create_volunteers(env, args.clients)
     signed = signed_tokens(args.database_url, env["SECRET_KEY"], personal)
-    tokens = {
-        path: [None] * args.clients if path == FLOOR else signed if "signed" in path else personal for path in ENDPOINTS
-    }
+    tokens = {None: [None] * args.clients, "personal": personal, "signed": signed}
     port = free_port()
     server = start_server(env, port, args.workers, args.threads, settings="bench.probe_settings")
     meter = CpuMeter(server.pid)
@@ -114,7 +113,7 @@ def main() -> None:
         + "  ".join(f"{party:>10}" for party in CPU_PARTIES)
         + "       total"
     )
-    for path, method in ENDPOINTS.items():
+    for path, (method, _kind) in ENDPOINTS.items():
         row = median[path]
         cells = [row[party] for party in CPU_PARTIES]
         print(

@@ -71,6 +71,8 @@ def test_schema_lists_the_endpoints_and_generates_without_warnings(tmp_path):
         ("get", "/api/v1/tasks/00000000-0000-0000-0000-000000000000/", None, None, 404, "not_found"),
         ("delete", TASKS, None, None, 405, "method_not_allowed"),
         ("post", TASKS, "{not json", "application/json", 400, "parse_error"),
+        # A lone surrogate, which the choice error would quote and no response could encode.
+        ("post", TASKS, '{"type": "\\ud800"}', "application/json", 400, "parse_error"),
         ("post", TASKS, "type=random", "text/plain", 415, "unsupported_media_type"),
         ("post", TASKS, json.dumps([1, 2]), "application/json", 400, "invalid_input"),
         ("post", TASKS, json.dumps({"type": "write_a_poem"}), "application/json", 400, "invalid_input"),
@@ -85,6 +87,14 @@ def test_client_mistakes_get_json_errors(api, caplog, method, path, body, conten
         response = getattr(api, method)(path, **kwargs)
     assert_error(response, status, code)
     assert any(r.name == "annotation.api" for r in caplog.records)
+
+
+def test_escaped_surrogate_pairs_are_ordinary_characters(api):
+    task = request_task(api, "initial_prompt").json()
+    body = '{"text": "Which emoji is this: \\ud83d\\ude00?", "lang": "en"}'
+    response = api.post(f"{TASKS}{task['id']}/submit/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Message.objects.get(pk=response.json()["message"]["id"]).text == "Which emoji is this: \U0001f600?"
 
 
 def test_validation_errors_say_which_field(api):

@@ -132,6 +132,13 @@ def test_report_errors(tree, body, code):
     assert not Report.objects.exists()
 
 
+def test_a_lone_surrogate_in_a_report_is_refused_not_a_crash(tree):
+    body = '{"report_type": "\\udfff", "reason": "quoted back in the error"}'
+    response = api_client_for(UserFactory()).post(url(tree[1], "reports/"), body, content_type="application/json")
+    assert (response.status_code, response.json()["error_code"]) == (400, "parse_error")
+    assert not Report.objects.exists()
+
+
 def test_edit_own_unreviewed_message():
     prompt = make_prompt(accepted=False, text="Teh question")
     response = api_client_for(prompt.author).patch(url(prompt), {"text": "The question"}, format="json")

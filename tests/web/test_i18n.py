@@ -1,6 +1,10 @@
 """The interface speaks English, French, German and Spanish."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,14 @@ LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != "en"]
 # An entry whose msgstr (or first plural form) is empty and not continued on the next line.
 UNTRANSLATED = re.compile(r'^msgstr(\[0\])? ""\n(?!")', re.MULTILINE)
+MSGID = re.compile(r'^msgid ((?:"[^\n]*"\n)+)', re.MULTILINE)
+# What `make messages` reads: the project's code and templates.
+SOURCES = ["accounts", "annotation", "exports", "moderation", "oasst", "templates", "static", "locale", "manage.py"]
+
+
+def msgids(po: Path) -> set[str]:
+    found = {"".join(re.findall(r'"(.*)"', m.group(1))) for m in MSGID.finditer(po.read_text(encoding="utf-8"))}
+    return found - {""}
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -23,6 +35,22 @@ def test_catalogues_are_complete_and_compiled(lang):
     assert UNTRANSLATED.findall(text[header_end:]) == []
     assert "#, fuzzy" not in text
     assert po.with_suffix(".mo").stat().st_size > 0
+
+
+def test_catalogues_hold_every_message_of_the_code(tmp_path):
+    """makemessages, run on a copy of the project, finds no message that the committed catalogues lack."""
+    for name in SOURCES:
+        source = Path(settings.BASE_DIR) / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "oasst.settings"}
+    command = [sys.executable, "manage.py", "makemessages", "-l", "fr", "--ignore=.venv", "--ignore=var"]
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+    in_code = msgids(tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po")
+    for lang in TRANSLATED:
+        assert in_code - msgids(LOCALE_DIR / lang / "LC_MESSAGES" / "django.po") == set(), lang
 
 
 @pytest.mark.django_db

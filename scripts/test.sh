@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole suite. Database: DATABASE_URL if set, else PostgreSQL on 127.0.0.1:5432 if it
 # answers, else SQLite (PostgreSQL-only tests skipped, said loudly). With CI=true PostgreSQL,
-# Redis and Chromium are required and nothing is skipped for want of them.
+# Redis, Chromium and GNU gettext are required and nothing is skipped for want of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -18,9 +18,12 @@ if [ "${CI:-}" = "true" ]; then
     echo "Starting Redis..."
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   fi
-  if [ ! -x /usr/bin/chromium ]; then
-    echo "Installing Chromium..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  missing=""
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  command -v xgettext >/dev/null || missing="$missing gettext"
+  if [ -n "$missing" ]; then
+    echo "Installing$missing..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   fi
   for _ in $(seq 30); do port_open 5432 && port_open 6379 && break; sleep 1; done
 fi

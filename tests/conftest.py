@@ -1,4 +1,4 @@
-"""Shared fixtures, and the rule for tests that need PostgreSQL, Redis or Chromium.
+"""Shared fixtures, and the rule for tests that need PostgreSQL, Redis, Chromium or GNU gettext.
 
 Outside CI such a test is skipped when its service is missing; with CI=true
 (OASST_REQUIRE_SERVICES=1) it fails instead, so nothing is silently left out there.
@@ -36,13 +36,15 @@ def _missing(marker: str) -> str | None:
         return "Redis is not reachable"
     if marker == "browser" and not shutil.which(BROWSER_PATH):
         return f"Chromium not found at {BROWSER_PATH}"
+    if marker == "gettext" and not shutil.which("xgettext"):
+        return "GNU gettext (xgettext) not found"
     return None
 
 
 def pytest_collection_modifyitems(config, items):
     required = os.environ.get("OASST_REQUIRE_SERVICES") == "1"
     for item in items:
-        for marker in ("postgres", "redis", "browser"):
+        for marker in ("postgres", "redis", "browser", "gettext"):
             if marker not in item.keywords:
                 continue
             reason = _missing(marker)

@@ -37,6 +37,7 @@ def test_catalogues_are_complete_and_compiled(lang):
     assert po.with_suffix(".mo").stat().st_size > 0
 
 
+@pytest.mark.gettext
 def test_catalogues_hold_every_message_of_the_code(tmp_path):
     """makemessages, run on a copy of the project, finds no message that the committed catalogues lack."""
     for name in SOURCES:

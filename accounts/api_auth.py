@@ -3,7 +3,11 @@
 Authorization: ApiClient <token>
 X-OASST-User: <the client's id for the user>
 X-OASST-User-Name: <display name>            (optional)
+
+Header values are read as UTF-8; a control character in them is refused as malformed.
 """
+
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -37,17 +41,32 @@ class ApiClientAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Unknown API client token."))
         if not client.enabled:
             raise exceptions.AuthenticationFailed(_("This API client is disabled."), code="client_disabled")
-        external_id = request.META.get(USER_HEADER, "").strip()
+        external_id = _header_text(request, USER_HEADER)
         if not external_id or len(external_id) > MAX_EXTERNAL_ID_LENGTH:
             raise exceptions.AuthenticationFailed(
                 _("Send the user's reference (1 to 256 characters) in the X-OASST-User header."),
                 code="missing_user_reference",
             )
-        display_name = request.META.get(USER_NAME_HEADER, "").strip()
+        display_name = _header_text(request, USER_NAME_HEADER)
         return get_or_create_client_user(client=client, external_id=external_id, display_name=display_name), client
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
+
+
+def _header_text(request: Request, key: str) -> str:
+    """A header's value as text: UTF-8 where its bytes are UTF-8 (the server hands them over as Latin-1), and
+    without control characters, which no name or reference has and the database refuses (NUL)."""
+    raw = request.META.get(key, "")
+    try:
+        value = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        value = raw
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise exceptions.AuthenticationFailed(
+            _("The X-OASST-User headers may not hold control characters."), code="malformed_credentials"
+        )
+    return value.strip()
 
 
 class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -56,6 +56,8 @@ def test_client_users_are_created_once_per_reference_and_client():
         ("Token not-a-token", None, 401, "authentication_failed"),
         ("VALID", None, 401, "missing_user_reference"),
         ("VALID", "x" * 257, 401, "missing_user_reference"),
+        # PostgreSQL refuses NUL in text: a control character is malformed, not a server error.
+        ("VALID", "volunteer\x00", 401, "malformed_credentials"),
     ],
 )
 def test_bad_credentials_get_json_errors(authorization, user_ref, status, code):
@@ -70,6 +72,25 @@ def test_bad_credentials_get_json_errors(authorization, user_ref, status, code):
     assert response.json()["error_code"] == code
     assert response.json()["message"]
     assert "WWW-Authenticate" in response.headers
+
+
+def test_header_values_are_read_as_utf8():
+    client, token = create_api_client(name="bot")
+    # The server hands header bytes over as Latin-1; a client sends its users' names in UTF-8.
+    as_received = {
+        "user_ref": "zoë".encode().decode("latin-1"),
+        "HTTP_X_OASST_USER_NAME": "Zoë".encode().decode("latin-1"),
+    }
+    assert bot(token, **as_received).get(STATS).status_code == 200
+    user = User.objects.get(api_client=client)
+    assert (user.external_id, user.display_name) == ("zoë", "Zoë")
+
+
+def test_a_control_character_in_the_display_name_is_refused_and_creates_nobody():
+    client, token = create_api_client(name="bot")
+    response = bot(token, HTTP_X_OASST_USER_NAME="Ada\x00").get(STATS)
+    assert (response.status_code, response.json()["error_code"]) == (401, "malformed_credentials")
+    assert not User.objects.filter(api_client=client).exists()
 
 
 def test_disabled_client_is_refused():

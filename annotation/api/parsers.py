@@ -1,6 +1,7 @@
 """Request body parsing for the REST API."""
 
 import json
+from typing import IO
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
@@ -15,7 +16,7 @@ class JSONParser(parsers.JSONParser):
     response, and the database refuses it. Escaped pairs (emoji and the like) are ordinary characters.
     """
 
-    def parse(self, stream, media_type=None, parser_context=None) -> object:
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None) -> object:
         data = super().parse(stream, media_type, parser_context)
         try:
             json.dumps(data, ensure_ascii=False).encode()

@@ -207,7 +207,7 @@ def volunteer(base: str, token: str, until: float, stats: Stats, pause: float = 
                 client.post(f"/api/v1/tasks/{task['id']}/skip/", json={"reason": "benchmark"})
 
 
-def floor_client(
+def repeating_client(
     base: str,
     until: float,
     latencies: list[float],
@@ -299,11 +299,11 @@ def one_run(base: str, tokens: list[str], seconds: float, paced_share: float, me
     lock, floor, auth_floor = threading.Lock(), [], []
     until = time.monotonic() + seconds
     floor_elapsed, floor_cpu = run_phase(
-        meter, floor_client, [(base, until, floor, lock, "/api/v1/health/")] * len(tokens)
+        meter, repeating_client, [(base, until, floor, lock, "/api/v1/health/")] * len(tokens)
     )
     until = time.monotonic() + seconds
     auth_elapsed, auth_cpu = run_phase(
-        meter, floor_client, [(base, until, auth_floor, lock, "/api/v1/tasks/", t) for t in tokens]
+        meter, repeating_client, [(base, until, auth_floor, lock, "/api/v1/tasks/", t) for t in tokens]
     )
     stats = Stats()
     until = time.monotonic() + seconds

@@ -32,10 +32,10 @@ from next_task import (
     base_env,
     cpu_per_request,
     create_volunteers,
-    floor_client,
     free_port,
     log,
     pct,
+    repeating_client,
     run_phase,
     start_server,
 )
@@ -67,7 +67,7 @@ def one_round(
         lock, latencies = threading.Lock(), []
         until = time.monotonic() + seconds
         args = [(base, until, latencies, lock, path, token, method) for token in tokens[kind]]
-        elapsed, used = run_phase(meter, floor_client, args)
+        elapsed, used = run_phase(meter, repeating_client, args)
         figures[path] = {
             "rps": len(latencies) / elapsed,
             "p99": pct(latencies, 99),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import environ
 import orjson
+import psutil
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,10 +87,10 @@ def recreate_database(server_url: str, name: str, *, drop_only: bool = False, te
 def backend_cpu(connection: psycopg.Connection) -> float:
     """CPU seconds used so far by the connection's server process (NaN when the server is not local)."""
     try:
-        fields = Path(f"/proc/{connection.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(connection.info.backend_pid).cpu_times()
+    except psutil.Error:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return times.user + times.system
 
 
 def importer_tables(env: dict[str, str]) -> tuple[list[str], list[str]]:

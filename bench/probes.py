@@ -184,7 +184,7 @@ RETURNING id
 """
 
 
-MIN_ACK = """
+CYCLE_ACK = """
 UPDATE annotation_task SET acknowledged_at = now()
 WHERE id = %(task)s AND user_id = %(user)s AND state = 'open' AND acknowledged_at IS NULL
   AND EXISTS (SELECT 1 FROM accounts_user WHERE id = %(user)s AND enabled)
@@ -201,7 +201,7 @@ def _one_row(sql: str, params: dict) -> tuple | None:
         return cursor.fetchone()
 
 
-class MinimalHandout(SignedTokenNoop):
+class BareHandout(SignedTokenNoop):
     checked = False
 
     def post(self, request: Request) -> Response:
@@ -225,18 +225,18 @@ class MinimalHandout(SignedTokenNoop):
         return Response({"id": row[0], "type": row[1], "parent_message_id": row[2], **json.loads(row[3])}, status=201)
 
 
-class CheckedHandout(MinimalHandout):
+class CheckedHandout(BareHandout):
     checked = True
 
 
-class MinimalAck(SignedTokenNoop):
+class CycleAck(SignedTokenNoop):
     def post(self, request: Request, task_id: uuid.UUID) -> Response:
-        if _one_row(MIN_ACK, {"task": task_id, "user": request.user.pk}) is None:
+        if _one_row(CYCLE_ACK, {"task": task_id, "user": request.user.pk}) is None:
             raise exceptions.NotFound()
         return Response({"id": task_id})
 
 
-class MinimalSubmit(SignedTokenNoop):
+class BareSubmit(SignedTokenNoop):
     checked = False
 
     def post(self, request: Request, task_id: uuid.UUID) -> Response:
@@ -255,7 +255,7 @@ class MinimalSubmit(SignedTokenNoop):
         return Response({"message_id": row[0]}, status=201)
 
 
-class CheckedSubmit(MinimalSubmit):
+class CheckedSubmit(BareSubmit):
     checked = True
 
 
@@ -264,9 +264,9 @@ urlpatterns = [
     path("probe/token-write/", TokenWrite.as_view()),
     path("probe/signed-noop/", SignedTokenNoop.as_view()),
     path("probe/signed-write/", SignedTokenWrite.as_view()),
-    path("probe/min-handout/", MinimalHandout.as_view()),
-    path("probe/min-ack/<uuid:task_id>/", MinimalAck.as_view()),
-    path("probe/min-submit/<uuid:task_id>/", MinimalSubmit.as_view()),
+    path("probe/bare-handout/", BareHandout.as_view()),
+    path("probe/cycle-ack/<uuid:task_id>/", CycleAck.as_view()),
+    path("probe/bare-submit/<uuid:task_id>/", BareSubmit.as_view()),
     path("probe/checked-handout/", CheckedHandout.as_view()),
     path("probe/checked-submit/<uuid:task_id>/", CheckedSubmit.as_view()),
     *project_urlpatterns,

@@ -59,7 +59,7 @@ ENDPOINTS = {
 FLOOR = "/api/v1/health/"
 # name -> (hand-out path, submission path prefix) of bench/probes.py's cycles; both acknowledge alike.
 CYCLES = {
-    "bare cycle": ("/probe/min-handout/", "/probe/min-submit/"),
+    "bare cycle": ("/probe/bare-handout/", "/probe/bare-submit/"),
     "checked cycle": ("/probe/checked-handout/", "/probe/checked-submit/"),
 }
 
@@ -88,7 +88,7 @@ def cycle_client(
                 continue
             response.raise_for_status()
             task_id = response.json()["id"]
-            ack, ack_took = timed(client, "POST", f"/probe/min-ack/{task_id}/")
+            ack, ack_took = timed(client, "POST", f"/probe/cycle-ack/{task_id}/")
             text = {"text": f"Benchmark text {uuid.uuid4()}: a reply long enough to look like one."}
             done, submit_took = timed(client, "POST", f"{submit_path}{task_id}/", json=text)
             with lock:

@@ -68,7 +68,7 @@ def test_the_signed_write_refuses_a_disabled_user_in_its_statement():
     assert user.last_login is None
 
 
-@pytest.mark.parametrize("cycle", [("min-handout", "min-submit"), ("checked-handout", "checked-submit")])
+@pytest.mark.parametrize("cycle", [("bare-handout", "bare-submit"), ("checked-handout", "checked-submit")])
 def test_a_cycle_claims_a_reply_slot_and_turns_it_into_a_reply(cycle):
     handout, submit = cycle
     prompt = make_prompt()
@@ -83,7 +83,7 @@ def test_a_cycle_claims_a_reply_slot_and_turns_it_into_a_reply(cycle):
     assert prompt.reply_claims == 1
 
     task_id = handed.data["id"]
-    assert client.post(f"/probe/min-ack/{task_id}/").status_code == 200
+    assert client.post(f"/probe/cycle-ack/{task_id}/").status_code == 200
     assert Task.objects.get(pk=task_id).acknowledged_at is not None
 
     done = client.post(f"/probe/{submit}/{task_id}/", {"text": "A reply."}, format="json")
@@ -130,6 +130,6 @@ def test_the_checked_hand_out_keeps_the_pending_limit():
 def test_cycles_refuse_a_disabled_user_in_their_statements():
     make_prompt()
     client = client_with(signed_token(UserFactory(enabled=False)))
-    assert client.post("/probe/min-handout/", {"lang": "en"}, format="json").status_code == 503
+    assert client.post("/probe/bare-handout/", {"lang": "en"}, format="json").status_code == 503
     assert client.post("/probe/checked-handout/", {"lang": "en"}, format="json").status_code == 503
     assert not Task.objects.exists()

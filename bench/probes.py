@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.api.permissions import IsEnabledUser
+from annotation.selectors import TREE_WINDOW
 from oasst.urls import urlpatterns as project_urlpatterns
 
 WRITE = "UPDATE accounts_user SET last_login = now() WHERE id = %s"
@@ -63,14 +64,19 @@ class TokenWrite(TokenNoop):
         return Response({"user": user_id})
 
 
-class SignedTokenNoop(TokenNoop):
+class SignedTokenView(APIView):
+    """A view authenticated by a signed token: its statements check that the user is enabled."""
+
     authentication_classes = [SignedTokenAuthentication]
+    permission_classes = [IsEnabledUser]
 
 
-class SignedTokenWrite(TokenNoop):
+class SignedTokenNoop(SignedTokenView, TokenNoop):
+    """A signed token, then nothing."""
+
+
+class SignedTokenWrite(SignedTokenView):
     """A signed token, then the same write, whose statement also checks that the user is enabled."""
-
-    authentication_classes = [SignedTokenAuthentication]
 
     def post(self, request: Request) -> Response:
         with connection.cursor() as cursor:
@@ -184,6 +190,8 @@ RETURNING id
 """
 
 
+HANDOUT_SQL = {checked: _handout_sql(checked=checked) for checked in (False, True)}
+SUBMIT_SQL = {checked: _submit_sql(checked=checked) for checked in (False, True)}
 CYCLE_ACK = """
 UPDATE annotation_task SET acknowledged_at = now()
 WHERE id = %(task)s AND user_id = %(user)s AND state = 'open' AND acknowledged_at IS NULL
@@ -201,7 +209,7 @@ def _one_row(sql: str, params: dict) -> tuple | None:
         return cursor.fetchone()
 
 
-class BareHandout(SignedTokenNoop):
+class BareHandout(SignedTokenView):
     checked = False
 
     def post(self, request: Request) -> Response:
@@ -210,7 +218,7 @@ class BareHandout(SignedTokenNoop):
             "user": request.user.pk,
             "lang": request.data.get("lang", "en"),
             "around": uuid.uuid4(),
-            "window": 32,
+            "window": TREE_WINDOW,
             "prompter_replies": cfg.num_prompter_replies,
         }
         if self.checked:
@@ -219,7 +227,7 @@ class BareHandout(SignedTokenNoop):
                 rate_limit=cfg.rate_limit_task_requests,
                 rate_window=timedelta(minutes=cfg.rate_limit_task_requests_minutes),
             )
-        row = _one_row(_handout_sql(checked=self.checked), params)
+        row = _one_row(HANDOUT_SQL[self.checked], params)
         if row is None:
             return Response({"error_code": "no_task_available"}, status=503)
         return Response({"id": row[0], "type": row[1], "parent_message_id": row[2], **json.loads(row[3])}, status=201)
@@ -229,14 +237,14 @@ class CheckedHandout(BareHandout):
     checked = True
 
 
-class CycleAck(SignedTokenNoop):
+class CycleAck(SignedTokenView):
     def post(self, request: Request, task_id: uuid.UUID) -> Response:
         if _one_row(CYCLE_ACK, {"task": task_id, "user": request.user.pk}) is None:
             raise exceptions.NotFound()
         return Response({"id": task_id})
 
 
-class BareSubmit(SignedTokenNoop):
+class BareSubmit(SignedTokenView):
     checked = False
 
     def post(self, request: Request, task_id: uuid.UUID) -> Response:
@@ -249,7 +257,7 @@ class BareSubmit(SignedTokenNoop):
                 reply_window=timedelta(minutes=cfg.rate_limit_assistant_replies_minutes),
                 reply_limit=cfg.rate_limit_assistant_replies,
             )
-        row = _one_row(_submit_sql(checked=self.checked), params)
+        row = _one_row(SUBMIT_SQL[self.checked], params)
         if row is None:
             raise exceptions.NotFound()
         return Response({"message_id": row[0]}, status=201)

@@ -187,17 +187,19 @@ def _shared_snapshot() -> Iterator[str]:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
+        # The readers write the id into a SET, which takes no parameters.
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise ValueError(f"not a snapshot id: {snapshot!r}")
         yield snapshot
 
 
 def _fetch_in_snapshot(fetch: Callable[[list[tuple]], _ChunkRows], snapshot: str, trees: list[tuple]) -> _ChunkRows:
-    """``fetch`` in a transaction of this thread's connection that sees the exported ``snapshot``."""
-    if not _SNAPSHOT_ID.fullmatch(snapshot):
-        raise ValueError(f"not a snapshot id: {snapshot!r}")
+    """``fetch`` in a transaction of this thread's connection that sees the exported ``snapshot`` (an id
+    ``_shared_snapshot`` checked)."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            # SET takes no parameters: the id, checked above, is written in.
+            # SET takes no parameters: the id is written in.
             cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         return fetch(trees)
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import TimeFrame, User, UserStats
 from accounts.services.stats import Level, ScoreLine, count_activity, current_streak, level_for, score_breakdown
-from annotation.errors import InvalidInput
+from core.errors import InvalidInput
 
 
 def _check_time_frame(time_frame: str) -> None:

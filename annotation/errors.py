@@ -1,59 +1,11 @@
-"""Domain errors: each has a stable code, an HTTP status and a message a person can read.
-
-Services raise them; the API turns them into ``{"error_code": ..., "message": ...}`` and the
-pages into form errors. Add a subclass rather than raising a bare DomainError.
-"""
+"""The task engine's errors (SPEC 3): subclasses of the core errors, each with a stable code."""
 
 from django.utils.translation import gettext_lazy as _
 
-
-class DomainError(Exception):
-    code = "error"
-    http_status = 400
-    default_message = _("The request could not be completed.")
-
-    def __init__(self, message: str | None = None, **details: object) -> None:
-        self.message = str(message or self.default_message)
-        self.details = details
-        super().__init__(self.message)
-
-
-class NotFound(DomainError):
-    code = "not_found"
-    http_status = 404
-    default_message = _("Not found.")
-
-
-class PermissionDenied(DomainError):
-    code = "permission_denied"
-    http_status = 403
-    default_message = _("You may not do this.")
-
-
-class InvalidInput(DomainError):
-    code = "invalid_input"
-    http_status = 400
-    default_message = _("The input is not valid.")
-
-
-class Conflict(DomainError):
-    code = "conflict"
-    http_status = 409
-    default_message = _("This conflicts with the current state.")
-
-
-class RateLimited(DomainError):
-    code = "rate_limited"
-    http_status = 429
-    default_message = _("Too many requests; please wait a little.")
+from core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 
 
 # Task hand-out and submissions (SPEC 3).
-class UserDisabled(PermissionDenied):
-    code = "user_disabled"
-    default_message = _("Your account is disabled.")
-
-
 class NoTaskAvailable(DomainError):
     code = "no_task_available"
     http_status = 404

@@ -4,9 +4,9 @@ from collections import defaultdict
 from uuid import UUID
 
 from accounts.models import User
-from annotation.errors import NotFound
 from annotation.models import EmojiReaction, Message, MessageTree, Task, TaskType
 from annotation.selectors import open_tasks, task_availability
+from core.errors import NotFound
 
 
 def task_messages(*, task: Task) -> tuple[list[Message], list[Message]]:

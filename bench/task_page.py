@@ -71,9 +71,9 @@ def main() -> int:
     from django.utils import timezone
 
     from accounts.models import User
-    from annotation.errors import DomainError
     from annotation.models import MessageTree, TaskType
     from annotation.services.task_handout import request_task
+    from core.errors import DomainError
 
     call_command("migrate", verbosity=0)
     trees = MessageTree.objects.count()

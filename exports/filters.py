@@ -11,8 +11,8 @@ from enum import StrEnum
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from annotation.errors import InvalidInput
 from annotation.models import TreeState
+from core.errors import InvalidInput
 
 
 class Inclusion(StrEnum):

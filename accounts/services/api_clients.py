@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiClient, User
-from annotation.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
 
 
 def hash_token(token: str) -> str:

@@ -12,8 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.languages import LANGUAGE_NAMES
 from accounts.models import User, UserStats
-from annotation.errors import InvalidInput
 from annotation.models import Draft
+from core.errors import InvalidInput
 
 
 def update_profile(*, user: User, display_name: str, languages: list[str], show_on_leaderboard: bool) -> User:

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from annotation.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger("annotation.api")
 

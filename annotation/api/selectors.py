@@ -3,8 +3,8 @@
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from annotation.errors import NotFound
 from annotation.models import Message, Task
+from core.errors import NotFound
 
 
 def get_task(*, user: User, task_id: object) -> Task:

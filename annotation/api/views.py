@@ -17,9 +17,9 @@ from annotation import web_selectors
 from annotation.api import selectors
 from annotation.api import serializers as s
 from annotation.api.permissions import IsEnabledUser
-from annotation.errors import InvalidInput
 from annotation.models import REVIEW_TASK_TYPES, Message, Task
 from annotation.services import reactions, submissions, task_handout
+from core.errors import InvalidInput
 
 ERRORS = {
     code: OpenApiResponse(s.ErrorSerializer, description=description)

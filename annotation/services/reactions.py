@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from annotation.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TextBlank, TextTooLong
+from annotation.errors import TextBlank, TextTooLong
 from annotation.labels import LABELS_BY_NAME
 from annotation.models import EmojiReaction, Message, MessageRevision, Report
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 THUMBS_UP, THUMBS_DOWN, RED_FLAG = "+1", "-1", "red_flag"
 EMOJIS = (

@@ -18,13 +18,9 @@ from accounts.models import User
 from accounts.services.stats import record_activity
 from annotation.errors import (
     AlreadyReplied,
-    Conflict,
-    DomainError,
     DuplicateText,
-    InvalidInput,
     InvalidLabels,
     InvalidRanking,
-    RateLimited,
     TaskClosed,
     TaskExpired,
     TextBlank,
@@ -47,6 +43,7 @@ from annotation.models import (
 )
 from annotation.services import tree_lifecycle
 from annotation.services.task_handout import check_user, lock_task, release_claim
+from core.errors import Conflict, DomainError, InvalidInput, RateLimited
 
 TEXT_TASK_TYPES = (TaskType.INITIAL_PROMPT, TaskType.PROMPTER_REPLY, TaskType.ASSISTANT_REPLY)
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

@@ -24,13 +24,10 @@ from annotation import selectors
 from annotation.errors import (
     InvalidTaskType,
     NoTaskAvailable,
-    NotFound,
     NotTaskOwner,
-    RateLimited,
     TaskClosed,
     TaskExpired,
     TooManyPendingTasks,
-    UserDisabled,
 )
 from annotation.labels import label_names
 from annotation.models import (
@@ -45,6 +42,7 @@ from annotation.models import (
     TreeState,
 )
 from annotation.services import tree_lifecycle
+from core.errors import NotFound, RateLimited, UserDisabled
 
 # Tests replace it with a seeded generator.
 rng = random.Random()

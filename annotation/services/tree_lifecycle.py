@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from annotation.errors import Conflict
 from annotation.models import (
     ACTIVE_TREE_STATES,
     RANKING_TASK_TYPES,
@@ -36,6 +35,7 @@ from annotation.models import (
     TreeState,
 )
 from annotation.services import ranking as ranking_service
+from core.errors import Conflict
 
 logger = logging.getLogger(__name__)
 

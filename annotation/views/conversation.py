@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import volunteer_required
-from annotation.errors import DomainError
 from annotation.forms import EditMessageForm, ReportForm
 from annotation.models import Message
 from annotation.services.reactions import edit_own_message, report_message, set_emoji
 from annotation.web_selectors import thread_view, tree_view, visible_message
+from core.errors import DomainError
 
 UNPROCESSABLE = 422
 

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import volunteer_required
-from annotation.errors import DomainError
 from annotation.forms import RankingForm, ReplyForm, ReviewForm, SkipForm
 from annotation.models import RANKING_TASK_TYPES, REVIEW_TASK_TYPES, Task, TaskState, TaskType
 from annotation.services.drafts import discard_drafts, draft_for, save_draft
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import acknowledge_task, renew_task, request_task, skip_task
 from annotation.web_selectors import chooser_context, task_messages
+from core.errors import DomainError
 
 TASK_PAGE = "annotation/task_page.html"
 TASK_PARTIAL = "annotation/partials/task.html"

@@ -28,8 +28,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
-from annotation.errors import InvalidInput
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore
+from core.errors import InvalidInput
 from exports.files import open_text
 from exports.filters import ExportFilter, Inclusion, anonymous_id
 from exports.jsoncodec import Verbatim, as_value, dumps, loads

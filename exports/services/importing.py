@@ -36,9 +36,9 @@ from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from accounts.models import User
-from annotation.errors import InvalidInput
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, Review, ToxicityScore, TreeState
 from annotation.services.tree_lifecycle import tree_limits
+from core.errors import InvalidInput
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
 from exports.memory import no_cyclic_garbage_collection

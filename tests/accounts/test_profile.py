@@ -6,8 +6,8 @@ from rest_framework.authtoken.models import Token
 from accounts.models import UserStats
 from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
 from accounts.services.stats import refresh_user_stats
-from annotation.errors import InvalidInput
 from annotation.models import Draft, Message, TaskType
+from core.errors import InvalidInput
 from tests.factories import UserFactory, make_prompt, make_reply
 
 pytestmark = pytest.mark.django_db

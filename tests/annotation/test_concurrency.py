@@ -9,10 +9,11 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 
-from annotation.errors import DomainError, NoTaskAvailable
+from annotation.errors import NoTaskAvailable
 from annotation.models import Message, MessageTree, Ranking, Review, Task, TaskState, TaskType, TreeState
 from annotation.services import tree_lifecycle
 from annotation.services.task_handout import request_task
+from core.errors import DomainError
 from tests.annotation.workers import finish
 from tests.factories import UserFactory, make_prompt, make_ranking_tree
 

@@ -1,6 +1,6 @@
 import pytest
 
-from annotation.errors import NotFound, TextBlank, TextTooLong
+from annotation.errors import TextBlank, TextTooLong
 from annotation.models import EmojiReaction, Message, MessageRevision, Report, Review
 from annotation.services.reactions import (
     AlreadyReviewed,
@@ -13,6 +13,7 @@ from annotation.services.reactions import (
     report_message,
     set_emoji,
 )
+from core.errors import NotFound
 from tests.factories import UserFactory, make_prompt, make_reply
 
 pytestmark = pytest.mark.django_db

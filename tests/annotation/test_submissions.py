@@ -9,18 +9,17 @@ from annotation.errors import (
     InvalidLabels,
     InvalidRanking,
     NotTaskOwner,
-    RateLimited,
     TaskClosed,
     TextBlank,
     TextTooLong,
     TreeNotOpen,
-    UserDisabled,
     WrongTaskKind,
 )
 from annotation.models import Message, MessageTree, Ranking, Review, TaskState, TaskType, TreeState
 from annotation.services import tree_lifecycle
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import request_task, skip_task
+from core.errors import RateLimited, UserDisabled
 from tests.factories import UserFactory, make_prompt, make_ranking_tree, make_reply
 
 pytestmark = pytest.mark.django_db

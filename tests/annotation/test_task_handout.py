@@ -10,11 +10,9 @@ from annotation.errors import (
     InvalidTaskType,
     NoTaskAvailable,
     NotTaskOwner,
-    RateLimited,
     TaskClosed,
     TaskExpired,
     TooManyPendingTasks,
-    UserDisabled,
 )
 from annotation.models import Message, MessageTree, Task, TaskState, TaskType, TreeState
 from annotation.services.submissions import submit_ranking, submit_text
@@ -26,6 +24,7 @@ from annotation.services.task_handout import (
     request_task,
     skip_task,
 )
+from core.errors import RateLimited, UserDisabled
 from moderation.models import ModerationAction
 from tests.factories import MessageFactory, UserFactory, make_prompt, make_ranking_tree, make_reply
 

@@ -3,12 +3,13 @@ import random
 import pytest
 from django.core.management import call_command
 
-from annotation.errors import Conflict, NoTaskAvailable
+from annotation.errors import NoTaskAvailable
 from annotation.models import Message, MessageTree, Ranking, TaskType, TreeState
 from annotation.services import ranking as ranking_service
 from annotation.services import tree_lifecycle
 from annotation.services.submissions import submit_text
 from annotation.services.task_handout import request_task
+from core.errors import Conflict
 from tests.annotation.workers import accept, review, work_until, write_prompt
 from tests.factories import UserFactory, make_prompt, make_ranking_tree, make_reply
 

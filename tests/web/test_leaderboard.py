@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.models import TimeFrame
 from accounts.services.stats import refresh_user_stats
-from annotation.errors import InvalidInput
+from core.errors import InvalidInput
 from tests.factories import UserFactory, make_prompt, make_reply
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services.api_clients import create_api_client
-from annotation.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

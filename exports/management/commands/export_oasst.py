@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotation.errors import DomainError
+from core.errors import DomainError
 from exports.filters import ExportFilter, parse_date_bound, parse_inclusion, parse_user_id
 from exports.services.exporting import export_to_file
 

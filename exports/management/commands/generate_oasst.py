@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from annotation.errors import DomainError
+from core.errors import DomainError
 from exports.files import open_text
 from exports.generator import generate, generated_records, write_generated
 from exports.services.importing import import_records

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotation.errors import DomainError
+from core.errors import DomainError
 from exports.services.importing import import_file
 
 MAX_ERRORS_SHOWN = 50

@@ -58,6 +58,11 @@ class TextTooLong(InvalidInput):
     default_message = _("The text is too long.")
 
 
+class TextInvalidCharacters(InvalidInput):
+    code = "text_invalid_characters"
+    default_message = _("The text holds control characters; remove them and send it again.")
+
+
 class DuplicateText(InvalidInput):
     code = "duplicate_text"
     default_message = _("You sent the same text a moment ago.")
@@ -71,6 +76,16 @@ class AlreadyReplied(Conflict):
 class InvalidLabels(InvalidInput):
     code = "invalid_labels"
     default_message = _("The label values are not valid.")
+
+
+class ReviewCommentTooLong(InvalidInput):
+    code = "comment_too_long"
+    default_message = _("The comment is too long.")
+
+
+class SkipReasonTooLong(InvalidInput):
+    code = "skip_reason_too_long"
+    default_message = _("The reason for skipping is too long.")
 
 
 class InvalidRanking(InvalidInput):

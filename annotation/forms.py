@@ -1,11 +1,16 @@
-"""Forms of the task pages and the conversation viewer. They check shape; the services check the rules."""
+"""Forms of the task pages and the conversation viewer. They parse the request; the services check the rules.
+
+Limits a service enforces appear here only as hints to the browser (``maxlength``), never as validation.
+"""
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from annotation.labels import LABELS_BY_NAME, MANDATORY_LABEL_NAMES
+from annotation.labels import LABELS_BY_NAME, REQUIRED_LABEL_NAMES
 from annotation.models import Report
+from annotation.services.reactions import MAX_REPORT_REASON_LENGTH
+from annotation.services.submissions import MAX_REVIEW_COMMENT_LENGTH
+from annotation.services.task_handout import MAX_SKIP_REASON_LENGTH
 
 SCALE_VALUES = ("0", "0.25", "0.5", "0.75", "1")
 
@@ -35,8 +40,6 @@ SCALE_ENDS = {
     "creativity": (_("Ordinary"), _("Creative")),
     "violence": (_("Harmless"), _("Violent")),
 }
-# Required besides the mandatory labels: a review without them says too little.
-REQUIRED_LABEL_NAMES = (*MANDATORY_LABEL_NAMES, "fails_task", "quality")
 
 SKIP_REASONS = (
     ("not_interested", _("Not interested in this one")),
@@ -47,38 +50,27 @@ SKIP_REASONS = (
 )
 
 
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 class ReplyForm(forms.Form):
-    text = forms.CharField(label=_("Your text"), strip=False, widget=forms.Textarea)
-    lang = forms.CharField(required=False, max_length=32)
-
-    def clean_text(self) -> str:
-        text = _normalise_newlines(self.cleaned_data["text"])
-        if not text.strip():
-            raise forms.ValidationError(_("Please write something first."), code="blank")
-        limit = settings.TREE_MANAGER.max_text_length
-        if len(text.strip()) > limit:
-            raise forms.ValidationError(
-                _("The text is %(length)d characters long; at most %(limit)d are allowed."),
-                code="too_long",
-                params={"length": len(text.strip()), "limit": limit},
-            )
-        return text
+    # Not required here: a blank text is refused by the service, with the same error as in the API.
+    text = forms.CharField(label=_("Your text"), required=False, strip=False, widget=forms.Textarea)
+    lang = forms.CharField(required=False)
 
 
 class ReviewForm(forms.Form):
     """One field per label of the task, named after the label."""
 
-    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea)
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"maxlength": MAX_REVIEW_COMMENT_LENGTH}),
+    )
 
     def __init__(self, *args, label_names: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.label_names = [name for name in label_names if name in LABELS_BY_NAME]
         for name in self.label_names:
             label = LABELS_BY_NAME[name]
+            # Shown as required; whether an answer is missing is the service's call (InvalidLabels).
             required = name in REQUIRED_LABEL_NAMES
             if label.widget == "flag":
                 field = forms.BooleanField(label=label.title, required=False)
@@ -87,7 +79,7 @@ class ReviewForm(forms.Form):
                     label=label.title,
                     choices=[("1", _("Yes")), ("0", _("No"))],
                     coerce=float,
-                    required=required,
+                    required=False,
                     empty_value=None,
                     widget=forms.RadioSelect,
                 )
@@ -96,11 +88,12 @@ class ReviewForm(forms.Form):
                     label=label.title,
                     choices=[(value, str(position)) for position, value in enumerate(SCALE_VALUES, start=1)],
                     coerce=float,
-                    required=required,
+                    required=False,
                     empty_value=None,
                     widget=forms.RadioSelect,
                 )
             field.help_text = LABEL_HELP.get(name, "")
+            field.shown_required = required
             self.fields[name] = field
 
     def labels(self) -> list[dict]:
@@ -123,7 +116,7 @@ class ReviewForm(forms.Form):
                     "widget": label.widget,
                     "title": field.label,
                     "help": field.help_text,
-                    "required": field.field.required,
+                    "required": field.field.shown_required,
                     "errors": field.errors,
                     "checked": bool(checked),
                     "choices": choices,
@@ -144,27 +137,29 @@ class ReviewForm(forms.Form):
         return values
 
 
-class RankingForm(forms.Form):
-    ranking = forms.MultipleChoiceField(required=False)
-    not_rankable = forms.BooleanField(required=False)
+class OrderedValuesField(forms.MultipleChoiceField):
+    """The values posted under one name, in order; which of them make a valid ranking is the service's call."""
 
-    def __init__(self, *args, reply_ids: list[str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.reply_ids = [str(pk) for pk in reply_ids]
-        self.fields["ranking"].choices = [(pk, pk) for pk in self.reply_ids]
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class RankingForm(forms.Form):
+    ranking = OrderedValuesField(required=False)
+    not_rankable = forms.BooleanField(required=False)
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("not_rankable"):
             data["ranking"] = None
-        elif sorted(data.get("ranking") or []) != sorted(self.reply_ids):
-            raise forms.ValidationError(_("Put every reply in order, each once."), code="not_a_permutation")
         return data
 
 
 class SkipForm(forms.Form):
+    # The service's limit on the whole reason ("<choice>: <note>"), as the browser's hint.
+    max_length = MAX_SKIP_REASON_LENGTH
     reason = forms.ChoiceField(label=_("Why skip?"), choices=SKIP_REASONS)
-    note = forms.CharField(label=_("Anything to add? (optional)"), required=False, max_length=400)
+    note = forms.CharField(label=_("Anything to add? (optional)"), required=False)
 
     def reason_text(self) -> str:
         note = self.cleaned_data["note"].strip()
@@ -173,11 +168,10 @@ class SkipForm(forms.Form):
 
 class ReportForm(forms.Form):
     report_type = forms.ChoiceField(label=_("What is wrong?"), choices=Report.ReportType.choices)
-    reason = forms.CharField(label=_("Details"), required=False, max_length=2000, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"maxlength": MAX_REPORT_REASON_LENGTH})
+    )
 
 
 class EditMessageForm(forms.Form):
-    text = forms.CharField(label=_("Text"), strip=False, widget=forms.Textarea)
-
-    def clean_text(self) -> str:
-        return _normalise_newlines(self.cleaned_data["text"])
+    text = forms.CharField(label=_("Text"), required=False, strip=False, widget=forms.Textarea)

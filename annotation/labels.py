@@ -37,7 +37,9 @@ LABELS: tuple[Label, ...] = (
 )
 LABELS_BY_NAME = {label.name: label for label in LABELS}
 SIMPLE_LABEL_NAMES = ("spam", "lang_mismatch", "quality")
-MANDATORY_LABEL_NAMES = ("spam",)
+# A review must answer these wherever they apply (SPEC 4 makes spam mandatory; without a quality value and,
+# for assistant replies, whether the reply fails its task, a review says too little to rank by).
+REQUIRED_LABEL_NAMES = ("spam", "fails_task", "quality")
 
 
 def label_names(*, role: str, full: bool) -> list[str]:

@@ -63,7 +63,7 @@ class MessageNodeSerializer(MessageSerializer):
 
 
 class MessageEditSerializer(serializers.Serializer):
-    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+    text = serializers.CharField(trim_whitespace=False, allow_blank=True)
 
 
 class EmojiSerializer(serializers.Serializer):
@@ -78,7 +78,7 @@ class EmojiCountsSerializer(serializers.Serializer):
 
 class ReportRequestSerializer(serializers.Serializer):
     report_type = serializers.ChoiceField(choices=Report.ReportType.choices, default=Report.ReportType.OTHER)
-    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", help_text="At most 2000 characters.")
     labels = serializers.DictField(
         child=serializers.FloatField(min_value=0, max_value=1),
         default=dict,
@@ -110,7 +110,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 
 class SkipSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", help_text="At most 500 characters.")
 
 
 class TaskSerializer(serializers.Serializer):
@@ -154,7 +154,7 @@ class TaskSerializer(serializers.Serializer):
 class TextSubmissionSerializer(serializers.Serializer):
     """initial_prompt, prompter_reply, assistant_reply."""
 
-    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+    text = serializers.CharField(trim_whitespace=False, allow_blank=True)
     lang = LangField(required=False, help_text="initial_prompt only; defaults to the task's language.")
 
 
@@ -165,7 +165,7 @@ class ReviewSubmissionSerializer(serializers.Serializer):
         child=serializers.FloatField(min_value=0, max_value=1),
         help_text="Label name -> value in [0, 1]; 5-point scales as 0, .25, .5, .75, 1; yes/no and flags 0/1.",
     )
-    comment = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    comment = serializers.CharField(allow_blank=True, default="", help_text="At most 2000 characters.")
 
 
 class RankingSubmissionSerializer(serializers.Serializer):

@@ -1,13 +1,12 @@
 """What volunteers do to messages outside tasks: emoji reactions, reports, edits of their own text (SPEC 4)."""
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from annotation.errors import TextBlank, TextTooLong
 from annotation.labels import LABELS_BY_NAME
+from annotation.message_text import check_message_text
 from annotation.models import EmojiReaction, Message, MessageRevision, Report
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
@@ -141,12 +140,7 @@ def edit_own_message(*, user: User, message: Message, text: str) -> Message:
         raise AlreadyReviewed()
     if message.review_claims:
         raise BeingReviewed()
-    text = text.strip()
-    if not text:
-        raise TextBlank()
-    limit = settings.TREE_MANAGER.max_text_length
-    if len(text) > limit:
-        raise TextTooLong(_("The text is longer than %(limit)d characters.") % {"limit": limit})
+    text = check_message_text(text)
     if text != message.text:
         MessageRevision.objects.create(message=message, text=message.text, edited_by=user)
         message.text = text

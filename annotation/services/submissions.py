@@ -21,14 +21,14 @@ from annotation.errors import (
     DuplicateText,
     InvalidLabels,
     InvalidRanking,
+    ReviewCommentTooLong,
     TaskClosed,
     TaskExpired,
-    TextBlank,
-    TextTooLong,
     TreeNotOpen,
     WrongTaskKind,
 )
-from annotation.labels import MANDATORY_LABEL_NAMES, label_names
+from annotation.labels import REQUIRED_LABEL_NAMES, label_names
+from annotation.message_text import check_message_text
 from annotation.models import (
     RANKING_TASK_TYPES,
     REVIEW_TASK_TYPES,
@@ -42,9 +42,12 @@ from annotation.models import (
     TreeState,
 )
 from annotation.services import tree_lifecycle
+from annotation.services.drafts import save_draft
 from annotation.services.task_handout import check_user, lock_task, release_claim
 from core.errors import Conflict, DomainError, InvalidInput, RateLimited
 
+# A review's free-text comment, at most (SPEC 3: an optional comment).
+MAX_REVIEW_COMMENT_LENGTH = 2000
 TEXT_TASK_TYPES = (TaskType.INITIAL_PROMPT, TaskType.PROMPTER_REPLY, TaskType.ASSISTANT_REPLY)
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -83,16 +86,8 @@ def _take_slot(task: Task, row: Message, *, used: int, limit: int, counter: str)
 
 
 def _check_text(*, user: User, text: str, now: datetime) -> str:
-    cfg = settings.TREE_MANAGER
-    text = (text or "").strip()
-    if not text:
-        raise TextBlank()
-    if len(text) > cfg.max_text_length:
-        raise TextTooLong(
-            _("The text is %(length)d characters long; at most %(limit)d are allowed.")
-            % {"length": len(text), "limit": cfg.max_text_length}
-        )
-    since = now - timedelta(hours=cfg.duplicate_text_window_hours)
+    text = check_message_text(text)
+    since = now - timedelta(hours=settings.TREE_MANAGER.duplicate_text_window_hours)
     if Message.objects.filter(author=user, created_at__gte=since, text=text).exists():
         raise DuplicateText()
     return text
@@ -114,7 +109,28 @@ def _check_reply_rate(*, user: User, role: str, now: datetime) -> None:
 
 
 def submit_text(*, task: Task, user: User, text: str, lang: str | None = None) -> Message:
-    """The text of an initial prompt or a reply; a second submission of the task returns the same message."""
+    """The text of an initial prompt or a reply; a second submission of the task returns the same message.
+
+    When the task lost its claim (it expired, or its tree stopped taking replies) the text is kept as a draft,
+    so that the next task on the same parent starts with it: no typed work is lost (SPEC 10).
+    """
+    try:
+        return _submit_text(task=task, user=user, text=text, lang=lang)
+    except DomainError:
+        _keep_text_of_lost_claim(task=task, user=user, text=text)
+        raise
+
+
+def _keep_text_of_lost_claim(*, task: Task, user: User, text: str) -> None:
+    task = Task.objects.filter(pk=task.pk, user=user).first()
+    if task is None or not (text or "").strip():
+        return
+    lease_over = task.state == TaskState.OPEN and task.expires_at <= timezone.now()
+    if task.state == TaskState.EXPIRED or lease_over:
+        save_draft(user=user, task=task, text=text)
+
+
+def _submit_text(*, task: Task, user: User, text: str, lang: str | None) -> Message:
     check_user(user)
     now = timezone.now()
     error: DomainError | None = None
@@ -182,9 +198,9 @@ def _clean_values(values: object, allowed: list[str]) -> dict[str, float]:
         if not isinstance(value, int | float) or math.isnan(value) or not 0 <= value <= 1:
             raise InvalidLabels(_("The value of %(name)s must be a number from 0 to 1.") % {"name": name})
         cleaned[name] = float(value)
-    missing = [name for name in MANDATORY_LABEL_NAMES if name in allowed and name not in cleaned]
+    missing = [name for name in REQUIRED_LABEL_NAMES if name in allowed and name not in cleaned]
     if missing:
-        raise InvalidLabels(_("Please answer: %(names)s.") % {"names": ", ".join(missing)})
+        raise InvalidLabels(_("Please answer: %(names)s.") % {"names": ", ".join(missing)}, missing=missing)
     return cleaned
 
 
@@ -214,6 +230,12 @@ def submit_review(*, task: Task, user: User, values: dict[str, float], comment: 
         )
         allowed = task.payload.get("label_names") or label_names(role=message.role, full=True)
         cleaned = _clean_values(values, allowed)
+        comment = (comment or "").strip()
+        if len(comment) > MAX_REVIEW_COMMENT_LENGTH:
+            raise ReviewCommentTooLong(
+                _("The comment is %(length)d characters long; at most %(limit)d are allowed.")
+                % {"length": len(comment), "limit": MAX_REVIEW_COMMENT_LENGTH}
+            )
         expected_state = TreeState.INITIAL_PROMPT_REVIEW if message.parent_id is None else TreeState.GROWING
         if message.tree.state != expected_state or message.deleted or message.review_result is not None:
             _close_unusable(task, now)
@@ -230,7 +252,7 @@ def submit_review(*, task: Task, user: User, values: dict[str, float], comment: 
                 task=task,
                 values=cleaned,
                 full=bool(task.payload.get("full_labels")),
-                comment=(comment or "").strip(),
+                comment=comment,
             )
             message.review_count += 1
             message.labels = _add_to_labels(message.labels, cleaned)

@@ -25,6 +25,7 @@ from annotation.errors import (
     InvalidTaskType,
     NoTaskAvailable,
     NotTaskOwner,
+    SkipReasonTooLong,
     TaskClosed,
     TaskExpired,
     TooManyPendingTasks,
@@ -56,7 +57,7 @@ TASK_GROUPS = (
     ("weight_initial_prompt", "initial_prompt", (TaskType.INITIAL_PROMPT,)),
 )
 SKIP_EMOJI = {"reply": "_skip_reply", "review": "_skip_labeling", "ranking": "_skip_ranking"}
-MAX_SKIP_REASON = 500
+MAX_SKIP_REASON_LENGTH = 500
 
 
 def task_kind(task_type: str) -> str:
@@ -346,6 +347,12 @@ def renew_task(*, task: Task, user: User) -> Task:
 def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
     """Close a task unfinished; the reason is kept and the item never comes back to this user."""
     now = timezone.now()
+    reason = (reason or "").strip()
+    if len(reason) > MAX_SKIP_REASON_LENGTH:
+        raise SkipReasonTooLong(
+            _("The reason is %(length)d characters long; at most %(limit)d are allowed.")
+            % {"length": len(reason), "limit": MAX_SKIP_REASON_LENGTH}
+        )
     with transaction.atomic():
         task = lock_task(task=task, user=user)
         if task.state == TaskState.SKIPPED:
@@ -361,7 +368,7 @@ def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
             row.emojis[code] = row.emojis.get(code, 0) + 1
             row.save(update_fields=[counter, "emojis"])
         task.state = TaskState.SKIPPED
-        task.skip_reason = (reason or "").strip()[:MAX_SKIP_REASON]
+        task.skip_reason = reason
         task.closed_at = now
         task.save(update_fields=["state", "skip_reason", "closed_at"])
     if task.type in REPLY_TASK_TYPES and task.tree_id:

@@ -16,7 +16,7 @@ from annotation.services.drafts import discard_drafts, draft_for, save_draft
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import acknowledge_task, renew_task, request_task, skip_task
 from annotation.web_selectors import chooser_context, task_messages
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 
 TASK_PAGE = "annotation/task_page.html"
 TASK_PARTIAL = "annotation/partials/task.html"
@@ -49,7 +49,7 @@ def _bound_form(task: Task, data=None):
     if kind == "review":
         return ReviewForm(data, label_names=task.payload.get("label_names", []))
     if kind == "rank":
-        return RankingForm(data, reply_ids=task.payload.get("replies", []))
+        return RankingForm(data)
     return ReplyForm(data)
 
 
@@ -163,6 +163,15 @@ def task_detail(request: HttpRequest, task_id: UUID) -> HttpResponse:
     return _render_task(request, task)
 
 
+def _add_service_error(form, error: DomainError) -> None:
+    """A service's refusal on the form: next to the fields it names (missing labels), else above them."""
+    fields = [name for name in error.details.get("missing", ()) if name in form.fields]
+    for name in fields:
+        form.add_error(name, error.message)
+    if not fields:
+        form.add_error(None, error.message)
+
+
 @volunteer_required
 @require_POST
 def task_submit(request: HttpRequest, task_id: UUID) -> HttpResponse:
@@ -187,12 +196,9 @@ def task_submit(request: HttpRequest, task_id: UUID) -> HttpResponse:
     except DomainError as error:
         task.refresh_from_db()
         if not _is_live(task) and task.state != TaskState.DONE:
-            text = form.cleaned_data.get("text")
-            if text:
-                # The claim is gone but the text stays: it is offered again with the next task on that parent.
-                save_draft(user=request.user, task=task, text=text)
-            return _render_closed(request, task, error=error, text=text)
-        form.add_error(None, error.message)
+            # The claim is gone; a text was kept as a draft by the service and is shown for copying.
+            return _render_closed(request, task, error=error, text=form.cleaned_data.get("text"))
+        _add_service_error(form, error)
         return _render_task(request, task, form=form, status=UNPROCESSABLE)
     return _next_task(request, lang=task.lang)
 
@@ -206,6 +212,9 @@ def task_skip(request: HttpRequest, task_id: UUID) -> HttpResponse:
         return _render_task(request, task, skip_form=skip_form, status=UNPROCESSABLE)
     try:
         skip_task(task=task, user=request.user, reason=skip_form.reason_text())
+    except InvalidInput as error:
+        skip_form.add_error(None, error.message)
+        return _render_task(request, task, skip_form=skip_form, status=UNPROCESSABLE)
     except DomainError as error:
         return _render_closed(request, task, error=error)
     return _next_task(request, lang=task.lang)

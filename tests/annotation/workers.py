@@ -1,6 +1,7 @@
 """Volunteers for engine tests: each helper asks for a task through the hand-out and does it."""
 
 from annotation.errors import NoTaskAvailable
+from annotation.labels import REQUIRED_LABEL_NAMES
 from annotation.models import Message, Task, TaskType
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import request_task
@@ -26,8 +27,15 @@ def review(message: Message, *, spam: float = 0.0, lang_mismatch: float = 0.0, u
     user = user or UserFactory()
     task = request_task(user=user, lang=message.lang, task_type=review_type(message))
     assert task.message_id == message.pk
-    submit_review(task=task, user=user, values={"spam": spam, "lang_mismatch": lang_mismatch, "quality": 0.75})
+    values = {"spam": spam, "lang_mismatch": lang_mismatch, "quality": 0.75}
+    submit_review(task=task, user=user, values=answered(task, values))
     return task
+
+
+def answered(task: Task, values: dict[str, float]) -> dict[str, float]:
+    """``values`` with every other required label of the task's review answered with 0."""
+    required = [name for name in REQUIRED_LABEL_NAMES if name in task.payload["label_names"]]
+    return {**dict.fromkeys(required, 0.0), **values}
 
 
 def accept(message: Message, reviews: int = 3) -> None:
@@ -55,7 +63,7 @@ def do_one_task(*, lang: str = "en", task_types=None, spam: float = 0.0) -> Task
 
 def finish(task: Task, user, *, spam: float = 0.0) -> None:
     if task.type in REVIEW_TYPES:
-        submit_review(task=task, user=user, values={"spam": spam, "quality": 0.5})
+        submit_review(task=task, user=user, values=answered(task, {"spam": spam, "quality": 0.5}))
     elif task.type in (TaskType.RANK_ASSISTANT_REPLIES, TaskType.RANK_PROMPTER_REPLIES):
         submit_ranking(task=task, user=user, ranking=sorted(task.payload["replies"]))
     else:

@@ -28,6 +28,7 @@ test: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # Refresh the translation catalogues after changing user-visible strings.
 messages: $(STAMP)

@@ -107,10 +107,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(
-    env: dict[str, str], port: int, workers: int, threads: int, settings: str = "oasst.settings"
-) -> subprocess.Popen:
-    server_env = {**env, **SERVER_TM_OVERRIDES, "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": settings}
+def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+    server_env = {**env, **SERVER_TM_OVERRIDES, "ALLOWED_HOSTS": "127.0.0.1"}
     command = [
         str(Path(PYTHON).parent / "gunicorn"),
         "oasst.wsgi",
@@ -214,13 +212,12 @@ def repeating_client(
     lock: threading.Lock,
     path: str,
     token: str | None = None,
-    method: str = "GET",
 ) -> None:
     """Ask for ``path`` again and again until ``until``, recording each request's latency."""
     headers = {"Authorization": f"Token {token}"} if token else {}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         while time.monotonic() < until:
-            response, took = timed(client, method, path)
+            response, took = timed(client, "GET", path)
             response.raise_for_status()
             with lock:
                 latencies.append(took)

@@ -5,9 +5,8 @@ lists for JSON fields). The model's other concrete fields get their defaults; au
 database. Nothing here runs model ``save()`` or signals, and ``auto_now_add`` fields must be given.
 
 For COPY the rows are first encoded into COPY's text format (``RowWriter.encode``), column by column with
-the string methods of Python itself: 1.6 s for the reference data, where handing psycopg one row at a time
-took 2.6 s. It needs no database connection, so an import encodes its next batch in another thread
-(services.importing).
+the string methods of Python itself, which is quicker than handing psycopg one row at a time. It needs no
+database connection, so an import encodes its next batch in another thread (services.importing).
 """
 
 import re
@@ -117,7 +116,7 @@ class RowWriter:
             return b""
         columns = [encode(values) for encode, values in zip(self.column_encoders, zip(*rows, strict=True), strict=True)]
         # Each line encoded on its own: joining them as text first would widen every line to the widest
-        # character of the batch (an emoji makes it four bytes a character), three times slower.
+        # character of the batch (an emoji makes it four bytes a character), which is much slower.
         line_end = self.line_end.encode()
         return line_end.join(map(str.encode, map("\t".join, zip(*columns, strict=True)))) + line_end
 
@@ -182,11 +181,11 @@ def indexes_made_after(tables: Sequence[str], *, keys_of: Sequence[str] = ()) ->
     """Load the tables without their plain indexes and foreign keys, made again on leaving (PostgreSQL).
 
     pg_restore's order: storing rows and then building an index in one sort, and checking a foreign key
-    in one join, costs PostgreSQL about 40% of keeping them up to date row by row. Run it inside a
+    in one join, costs PostgreSQL far less than keeping them up to date row by row. Run it inside a
     transaction: the tables stay locked until it ends, and on an error everything is as it was. Primary
     keys and unique constraints stay, so duplicates are still refused as the rows come, except those of
-    the tables ``keys_of`` (for tables that were empty, whose rows the caller knows to be unique: on the
-    reference data, building those keys afterwards saved PostgreSQL a quarter of its loading work).
+    the tables ``keys_of`` (for tables that were empty, whose rows the caller knows to be unique: building
+    those keys afterwards saves PostgreSQL much of its loading work too).
     """
     with connection.cursor() as cursor:
         drop, make = secondary_structures(cursor, tables, keys_of=keys_of)

@@ -59,10 +59,6 @@ class ExportFilter:
         fields = {"states": (), "deleted": "include", "rejected": "include", "synthetic": "include"}
         return cls(**{**fields, **changes})
 
-    @property
-    def has_only(self) -> bool:
-        return self.user_id is not None or Inclusion.ONLY in (self.deleted, self.rejected, self.synthetic)
-
 
 def parse_inclusion(value: str) -> Inclusion:
     try:

@@ -54,7 +54,6 @@ STATES = (
     (TreeState.SCORING_FAILED, 0.2, FULL),
     (TreeState.BACKLOG_RANKING, 0.5, FULL),
 )
-REVIEWED_STATES = frozenset(state for state, _, _ in STATES) - {TreeState.INITIAL_PROMPT_REVIEW}
 RANKED_STATES = frozenset((TreeState.READY_FOR_EXPORT, TreeState.READY_FOR_SCORING, TreeState.SCORING_FAILED))
 FLAGS = ("pii", "not_appropriate", "hate_speech", "sexual_content", "moral_judgement", "political_content")
 SCALES = ("quality", "toxicity", "humor", "creativity", "violence")

@@ -2,10 +2,10 @@
 
 An import or export allocates millions of small objects that hold no reference cycles (parsed JSON,
 row tuples, strings). Python's cyclic collector runs a pass every 700 net allocations and now and then
-walks the whole heap: measured at the reference scale, a tenth of an import's or export's time.
+walks the whole heap: a noticeable share of an import's or export's time, spent finding nothing.
 Reference counting still frees these objects at once; the collector is only needed for cycles, and
-rarer passes still find them (peak memory was the same). An import, whose reading is all parsed lines and
-rows, turns the collector off instead: even rare passes cost it a tenth of its reading time.
+rarer passes still find them without raising peak memory. An import, whose reading is all parsed lines and
+rows, turns the collector off instead: even rare passes cost it a noticeable share of its reading time.
 """
 
 import gc

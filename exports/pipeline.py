@@ -3,13 +3,13 @@
 Threads suffice where Python's work is on one side only: a thread that waits on the database releases the GIL,
 and PostgreSQL works on its own CPU. An export reads the rows of its chunks in two threads, each with its own
 database connection, so PostgreSQL runs one chunk's queries while Python converts another chunk's rows; a
-third thread turns rows into lines. Measured on the reference data (2 CPUs), reading in two threads took an
-export from 8.1 s to 5.9 s; a third reading thread gained nothing more and held another chunk in memory.
+third thread turns rows into lines. A third reading thread gains nothing more and holds another chunk in
+memory.
 
 An import reads and encodes its next batch of rows in a helper thread (``read_ahead``) while the caller's
 thread waits for PostgreSQL to store the batch before. Only one thread does Python work at a time there:
-threads that both format rows only take turns with the GIL (measured, two writer threads cost 40% more CPU
-for little time). A large import therefore reads and encodes its chunks of lines in forked worker processes
+threads that both format rows only take turns with the GIL, spending more CPU for little time. A large
+import therefore reads and encodes its chunks of lines in forked worker processes
 instead (``map_in_processes``): Python's work then spreads over the CPUs while the caller's thread feeds
 PostgreSQL.
 """

@@ -49,10 +49,8 @@ class TreeManagerSettings:
     rate_limit_assistant_replies_minutes: int = 2
     rate_limit_prompter_replies: int = 8
     rate_limit_prompter_replies_minutes: int = 2
-    # Auto-moderation and toxicity (SPEC 5, 7)
-    auto_mod_red_flags: int = 4
+    # Auto-moderation (SPEC 5)
     auto_mod_max_skip_reply: int = 25
-    toxicity_threshold: float = 0.8
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> TreeManagerSettings:

@@ -44,4 +44,6 @@ fi
 
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+# The layer contracts of pyproject.toml [tool.importlinter].
+"$BIN/lint-imports" --no-logo
 exec "$BIN/pytest" "$@"

@@ -8,16 +8,15 @@ the database are skipped and counted. Authors and event users we do not know bec
 
 The first import into a PostgreSQL database without trees (loading a release into a new platform) runs in
 one transaction with the tables' plain indexes and foreign keys made after the rows (exports.bulk), and the
-keys of the tables of trees too: PostgreSQL's share of the work falls to about a third (bench/roundtrip.py).
+keys of the tables of trees too: building them once over all rows is far less work for PostgreSQL than
+keeping them up to date row by row.
 The tables are locked until it ends. A duplicate is then found by the importer itself, which remembers the
 trees and messages it wrote.
 
 On PostgreSQL a file of more than one chunk (CHUNK_BYTES) is read in worker processes, one per CPU, forked
 with the importer (exports.pipeline.map_in_processes): they parse, check and encode the rows of their chunk
-while this process only passes the encoded rows on to PostgreSQL. Reading in a thread instead left the
-second CPU half idle: Python's reading (5 s of CPU on the reference data) runs on one CPU at a time.
-On the reference data (2 CPUs) the first import then takes about 8 s: 0.5 s starting Django, 5 s reading
-and writing the rows, 2.5 s making the indexes and keys and analyzing (bench/roundtrip.py).
+while this process only passes the encoded rows on to PostgreSQL. Reading in a thread instead would leave
+the other CPUs half idle: Python's reading, most of an import's work, runs on one CPU at a time.
 """
 
 from __future__ import annotations
@@ -55,8 +54,8 @@ from exports.oasst_format import (
 from exports.pipeline import map_in_processes, processes_available, read_ahead
 
 BATCH_MESSAGES = 5000
-# Lines handed to a worker process at a time: about 2,700 messages of the reference data (measured, 4 MB
-# chunks were a little faster than 2 or 8 MB: 6.9 s against 7.0 and 7.1 s).
+# Lines handed to a worker process at a time: a few thousand messages, enough that handing them over costs
+# little next to reading them, few enough that the workers start early and finish together.
 CHUNK_BYTES = 4 << 20
 ANALYZE_AFTER_MESSAGES = 50_000
 # Trees whose messages are all there; with ``backlog`` they wait for a ranking slot instead.
@@ -326,8 +325,8 @@ class Importer:
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL plan with the new rows in mind at once, not after autovacuum's next round:
         an export or a task hand-out right after a large import would otherwise pick slow plans. The JSON
-        columns have no statistics (migration annotation 0005); the texts keep theirs: leaving them out too
-        made the hand-out bench run slower."""
+        columns have no statistics (migration annotation 0005); the texts keep theirs, which the task hand-out's
+        plans use."""
         if connection.vendor != "postgresql":
             return
         tables = ", ".join(connection.ops.quote_name(table) for table in self.writers.tables())

@@ -5,10 +5,7 @@ from allauth.account.internal.stagekit import clear_login
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
-
-
-def can_log_in(user: User) -> bool:
-    return user.enabled and user.is_active and not user.is_placeholder
+from accounts.policies import can_log_in
 
 
 class AccountAdapter(DefaultAccountAdapter):

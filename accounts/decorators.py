@@ -10,7 +10,7 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.adapters import can_log_in
+from accounts.policies import can_log_in
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -32,7 +32,7 @@ def volunteer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
         # Disabled accounts are logged out by DisabledUserLogoutMiddleware; this is the second lock.
-        if not user.is_authenticated or not can_log_in(user):
+        if not can_log_in(user):
             return _redirect(request, resolve_url(settings.LOGIN_URL))
         if user.tos_accepted_at is None:
             return _redirect(request, reverse("terms"))

@@ -7,7 +7,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from accounts.adapters import can_log_in
+from accounts.policies import can_log_in
 
 
 class DisabledUserLogoutMiddleware:

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Task, TaskType
+from annotation.policies import can_see_deleted_messages
 from annotation.selectors import open_tasks, task_availability
 from core.errors import NotFound
 
@@ -45,7 +46,7 @@ def _attach_reactions(*, viewer: User, messages: list[Message]) -> None:
 def _visible(messages: list[Message], viewer: User) -> dict[UUID, Message]:
     """The messages a viewer may see, by id: moderators see all; others lose deleted messages and their subtrees."""
     by_id = {m.pk: m for m in messages}
-    if viewer.is_moderator:
+    if can_see_deleted_messages(viewer):
         return by_id
     visible: dict[UUID, Message] = {}
     for message in sorted(messages, key=lambda m: m.depth):

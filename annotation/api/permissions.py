@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from accounts.policies import can_use_api
+
 
 class IsEnabledUser(BasePermission):
     """Logged in (personal token, API client or session) and not banned."""
@@ -9,4 +11,4 @@ class IsEnabledUser(BasePermission):
     code = "user_disabled"
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.enabled)
+        return bool(request.user and can_use_api(request.user))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from annotation.errors import NotTaskOwner, TaskClosed, WrongTaskKind
 from annotation.models import Draft, Task, TaskState, TaskType
+from annotation.policies import can_act_on_task
 
 DRAFT_TASK_TYPES = (TaskType.INITIAL_PROMPT, TaskType.PROMPTER_REPLY, TaskType.ASSISTANT_REPLY)
 # A draft may run over the submission limit (the volunteer is still trimming it), but not without bound.
@@ -15,7 +16,7 @@ MAX_DRAFT_FACTOR = 4
 
 
 def _check(*, user: User, task: Task) -> None:
-    if task.user_id != user.pk:
+    if not can_act_on_task(user, task):
         raise NotTaskOwner()
     if task.type not in DRAFT_TASK_TYPES:
         raise WrongTaskKind(_("Only writing tasks have drafts."))
@@ -40,7 +41,7 @@ def save_draft(*, user: User, task: Task, text: str) -> Draft:
 def draft_for(*, user: User, task: Task) -> Draft | None:
     """The newest unsent text of ``user`` for this task, or for an earlier task of the same kind on the same
     parent message (a claim that expired, a page that crashed): so a new task for it starts with that text."""
-    if task.user_id != user.pk or task.type not in DRAFT_TASK_TYPES:
+    if not can_act_on_task(user, task) or task.type not in DRAFT_TASK_TYPES:
         return None
     return (
         Draft.objects.filter(user=user, task_type=task.type, parent_message_id=task.parent_message_id)

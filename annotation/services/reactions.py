@@ -8,6 +8,7 @@ from accounts.models import User
 from annotation.labels import LABELS_BY_NAME
 from annotation.message_text import check_message_text
 from annotation.models import EmojiReaction, Message, MessageRevision, Report
+from annotation.policies import can_edit_message, can_vote_on
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 THUMBS_UP, THUMBS_DOWN, RED_FLAG = "+1", "-1", "red_flag"
@@ -86,7 +87,7 @@ def set_emoji(*, user: User, message: Message, emoji: str, on: bool = True) -> d
     if emoji not in EMOJIS:
         raise UnknownEmoji(emoji=emoji)
     message = _lock_live_message(message)
-    if emoji in EXCLUSIVE and message.author_id == user.pk:
+    if emoji in EXCLUSIVE and not can_vote_on(user, message):
         raise OwnMessage()
     if on:
         if emoji in EXCLUSIVE:
@@ -134,7 +135,7 @@ def report_message(
 def edit_own_message(*, user: User, message: Message, text: str) -> Message:
     """Replace the text of the user's own message while nobody has reviewed it; the old text is kept."""
     message = _lock_live_message(message)
-    if message.author_id != user.pk:
+    if not can_edit_message(user, message):
         raise NotAuthor()
     if message.review_count or message.review_result is not None or message.reviews.exists():
         raise AlreadyReviewed()

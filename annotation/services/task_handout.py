@@ -42,6 +42,7 @@ from annotation.models import (
     TaskType,
     TreeState,
 )
+from annotation.policies import can_act_on_task, can_request_task
 from annotation.services import tree_lifecycle
 from core.errors import NotFound, RateLimited, UserDisabled
 
@@ -83,7 +84,7 @@ def slot(task: Task) -> tuple[object, str | None]:
 
 
 def check_user(user: User) -> None:
-    if not user.enabled:
+    if not can_request_task(user):
         raise UserDisabled()
 
 
@@ -295,7 +296,7 @@ def lock_task(*, task: Task, user: User) -> Task:
         task.refresh_from_db(from_queryset=Task.objects.select_for_update(no_key=True))
     except Task.DoesNotExist:
         raise NotFound(_("No such task.")) from None
-    if task.user_id != user.pk:
+    if not can_act_on_task(user, task):
         raise NotTaskOwner()
     return task
 

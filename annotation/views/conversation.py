@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import volunteer_required
 from annotation.forms import EditMessageForm, ReportForm
 from annotation.models import Message
+from annotation.policies import can_edit_message
 from annotation.services.reactions import edit_own_message, report_message, set_emoji
 from annotation.web_selectors import thread_view, tree_view, visible_message
 from core.errors import DomainError
@@ -108,7 +109,7 @@ def message_edit(request: HttpRequest, message_id: UUID) -> HttpResponse:
         else:
             message = _message_or_404(request, message_id)
             return render(request, "annotation/partials/message_card.html", {"message": message, "actions": True})
-    elif request.method == "GET" and message.author_id != request.user.pk:
+    elif request.method == "GET" and not can_edit_message(request.user, message):
         raise PermissionDenied
     status = UNPROCESSABLE if form.errors else 200
     return render(request, "annotation/partials/message_edit.html", {"message": message, "form": form}, status=status)

@@ -1,0 +1,17 @@
+"""Who may do what with accounts: one function per action, asked by pages, the API and services alike.
+
+``actor`` may be an anonymous user (Django's AnonymousUser): every policy answers False for it unless the
+action is open to visitors.
+"""
+
+from accounts.models import User
+
+
+def can_log_in(actor: User) -> bool:
+    """Banned, deactivated and placeholder accounts (made by imports) cannot log in."""
+    return bool(actor.is_authenticated and actor.enabled and actor.is_active and not actor.is_placeholder)
+
+
+def can_use_api(actor: User) -> bool:
+    """Logged in (personal token, API client or session) and not banned."""
+    return bool(actor.is_authenticated and actor.enabled)

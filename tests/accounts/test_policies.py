@@ -1,0 +1,19 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.policies import can_log_in, can_use_api
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_banned_inactive_and_placeholder_accounts_cannot_log_in():
+    assert can_log_in(UserFactory())
+    for user in (UserFactory(enabled=False), UserFactory(is_active=False), UserFactory(is_placeholder=True)):
+        assert not can_log_in(user)
+    assert not can_log_in(AnonymousUser())
+
+
+def test_the_api_is_for_enabled_users():
+    assert can_use_api(UserFactory())
+    assert not can_use_api(UserFactory(enabled=False)) and not can_use_api(AnonymousUser())

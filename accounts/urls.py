@@ -3,11 +3,8 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("terms/", views.terms, name="terms"),
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.api_token, name="api_token"),
     path("profile/delete/", views.account_delete, name="account_delete"),
-    path("leaderboard/", views.leaderboard, name="leaderboard"),
-    path("stats/", views.my_stats, name="my_stats"),
 ]

@@ -1,54 +1,17 @@
-"""Pages of the accounts app: landing and dashboard, terms, profile, leaderboard, personal stats."""
+"""Pages of the accounts app: terms, profile, API token, account deletion."""
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from accounts import selectors
-from accounts.decorators import volunteer_required
 from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
-from accounts.models import TimeFrame
 from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
-
-TASK_CHOOSER_TEMPLATE = "annotation/partials/task_chooser.html"
-DEFAULT_LEADERBOARD_FRAME = TimeFrame.WEEK
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
-def _time_frame(request: HttpRequest, default: str) -> str:
-    frame = request.GET.get("frame", default)
-    return frame if frame in TimeFrame.values else default
-
-
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The landing page for visitors, the volunteer's dashboard once logged in."""
-    if not request.user.is_authenticated:
-        return render(request, "accounts/landing.html")
-    return _volunteer_dashboard(request)
-
-
-@volunteer_required
-def _volunteer_dashboard(request: HttpRequest) -> HttpResponse:
-    context = {
-        "stats": selectors.personal_stats(user=request.user),
-        "task_chooser": TASK_CHOOSER_TEMPLATE if _template_exists(TASK_CHOOSER_TEMPLATE) else None,
-    }
-    return render(request, "accounts/dashboard.html", context)
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -100,25 +63,3 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your account has been deleted. Thank you for your contributions."))
         return redirect("dashboard")
     return render(request, "accounts/account_delete.html", {"form": form})
-
-
-@login_required
-def leaderboard(request: HttpRequest) -> HttpResponse:
-    frame = _time_frame(request, DEFAULT_LEADERBOARD_FRAME)
-    context = {
-        "time_frame": frame,
-        "time_frames": TimeFrame.choices,
-        "rows": selectors.leaderboard(time_frame=frame),
-        "own": selectors.user_stats(user=request.user)[frame],
-    }
-    template = "accounts/partials/leaderboard_panel.html" if request.htmx else "accounts/leaderboard.html"
-    return render(request, template, context)
-
-
-@login_required
-def my_stats(request: HttpRequest) -> HttpResponse:
-    frame = _time_frame(request, TimeFrame.TOTAL)
-    stats = selectors.personal_stats(user=request.user)
-    context = {"time_frame": frame, "time_frames": TimeFrame.choices, "stats": stats, "score": stats.frames[frame]}
-    template = "accounts/partials/stats_panel.html" if request.htmx else "accounts/stats.html"
-    return render(request, template, context)

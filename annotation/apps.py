@@ -6,3 +6,6 @@ class AnnotationConfig(AppConfig):
     name = "annotation"
     verbose_name = _("Annotation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from annotation import receivers  # noqa: F401  (connects the signal receivers)

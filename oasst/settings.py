@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "annotation",
     "moderation",
     "exports",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,7 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 CELERY_BEAT_SCHEDULE["refresh-user-stats"] = {
-    "task": "accounts.tasks.refresh_user_stats",
+    "task": "stats.jobs.refresh_user_stats",
     "schedule": env.int("USER_STATS_REFRESH_SECONDS", default=300),
 }
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("annotation.api.urls")),
     path("", include("accounts.urls")),
+    path("", include("stats.urls")),
     path("", include("annotation.urls")),
 ]

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.languages import LANGUAGE_NAMES
 from accounts.models import User, UserStats
-from annotation.models import Draft
+from accounts.signals import account_deleted
 from core.errors import InvalidInput
 
 
@@ -47,6 +47,7 @@ def delete_account(*, user: User) -> User:
     """Remove the personal data of an account and disable it; the messages it wrote stay.
 
     The user row is kept (anonymised) so that messages, reviews and rankings keep a stable author.
+    Apps above accounts remove their own personal data (drafts, ...) on the ``account_deleted`` signal.
     """
     user.username = f"deleted-{uuid.uuid4().hex[:16]}"
     user.email = ""
@@ -63,5 +64,5 @@ def delete_account(*, user: User) -> User:
     SocialAccount.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     UserStats.objects.filter(user=user).delete()
-    Draft.objects.filter(user=user).delete()
+    account_deleted.send(sender=User, user=user)
     return user

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services.stats import record_activity
+from accounts.services.activity import record_activity
 from annotation.errors import (
     AlreadyReplied,
     DuplicateText,

@@ -3,11 +3,12 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import UserStats
+from accounts.models import User, UserStats
 from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
-from accounts.services.stats import refresh_user_stats
+from accounts.signals import account_deleted
 from annotation.models import Draft, Message, TaskType
 from core.errors import InvalidInput
+from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_prompt, make_reply
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,20 @@ def test_delete_account_anonymises_and_keeps_contributions():
     assert not UserStats.objects.filter(user=user).exists()
     assert not Draft.objects.filter(user=user).exists()
     assert Message.objects.get(pk=prompt.pk).author == user
+
+
+def test_delete_account_is_undone_when_a_receiver_of_account_deleted_fails():
+    user = UserFactory(display_name="Real Name")
+
+    def fail(sender, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    account_deleted.connect(fail, dispatch_uid="test-failing-receiver")
+    try:
+        with pytest.raises(RuntimeError):
+            delete_account(user=user)
+    finally:
+        account_deleted.disconnect(dispatch_uid="test-failing-receiver")
+
+    user = User.objects.get(pk=user.pk)
+    assert user.display_name == "Real Name" and user.enabled and user.has_usable_password()

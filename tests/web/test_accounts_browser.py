@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services.stats import refresh_user_stats
+from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_prompt, make_reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

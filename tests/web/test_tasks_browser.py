@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.services.stats import refresh_user_stats
 from annotation.models import Draft, Message, Ranking, Review, Task, TaskState, TaskType
+from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_trees_for_every_task_type
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,19 +5,18 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import TimeFrame, UserStats
-from accounts.services.stats import (
+from accounts.services.activity import record_activity
+from annotation.models import Ranking, Review
+from stats.services.points import (
     LEVEL_THRESHOLDS,
     MAX_LEVEL,
     SCORE_TERMS,
     count_activity,
-    current_streak,
     leader_score,
     level_for,
-    record_activity,
     refresh_user_stats,
     score_breakdown,
 )
-from annotation.models import Ranking, Review
 from tests.factories import UserFactory, make_prompt, make_reply
 
 
@@ -65,43 +64,6 @@ def test_level_progress_is_measured_within_the_level():
     level = level_for(halfway)
     assert level.level == 5
     assert 40 <= level.progress_percent <= 60
-
-
-@pytest.mark.django_db
-def test_streak_counts_days_and_resets_after_36_hours():
-    user = UserFactory()
-    start = timezone.now() - timedelta(days=30)
-
-    record_activity(user=user, now=start)
-    assert user.streak_days == 1
-    record_activity(user=user, now=start + timedelta(hours=5))
-    assert user.streak_days == 1
-    record_activity(user=user, now=start + timedelta(hours=30))
-    assert user.streak_days == 2
-    # 35 hours without activity keeps the streak going.
-    record_activity(user=user, now=start + timedelta(hours=65))
-    assert user.streak_days == 3
-    assert current_streak(user=user, now=start + timedelta(hours=100)) == 3
-    # 37 hours without activity ends it.
-    assert current_streak(user=user, now=start + timedelta(hours=102)) == 0
-    record_activity(user=user, now=start + timedelta(hours=102))
-    user.refresh_from_db()
-    assert user.streak_days == 1
-    assert user.streak_started_at == start + timedelta(hours=102)
-    assert user.last_activity_at == start + timedelta(hours=102)
-
-
-@pytest.mark.django_db
-def test_activity_within_a_minute_of_the_last_is_not_written_again(django_assert_num_queries):
-    user = UserFactory()
-    start = timezone.now()
-    record_activity(user=user, now=start)
-    with django_assert_num_queries(0):
-        record_activity(user=user, now=start + timedelta(seconds=59))
-    with django_assert_num_queries(1):
-        record_activity(user=user, now=start + timedelta(seconds=61))
-    user.refresh_from_db()
-    assert user.last_activity_at == start + timedelta(seconds=61) and user.streak_days == 1
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
-"""Leaderboard scores, levels and streaks (SPEC 6).
+"""Leaderboard scores and levels (SPEC 6); streaks are the accounts app's (accounts.services.activity).
 
 Counts come from a few aggregate queries over messages, reviews and rankings (one GROUP BY per
-table, every time frame at once), so a refresh stays fast with tens of thousands of users.
+table, every time frame at once): a refresh makes the same few queries however many users there are.
 """
 
 from bisect import bisect_right
@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeFrame, User, UserStats
+from accounts.services.activity import end_lapsed_streaks
 from annotation.models import Message, Ranking, Review
 from annotation.models import Role as MessageRole
 
@@ -64,11 +65,6 @@ LEVEL_THRESHOLDS: tuple[int, ...] = tuple(
     round(LEVEL_FIRST_STEP * (LEVEL_GROWTH**n - 1) / (LEVEL_GROWTH - 1)) for n in range(MAX_LEVEL + 1)
 )
 
-# A streak counts the days (24 h periods) since its start; it ends after this long without activity.
-STREAK_RESET_AFTER = timedelta(hours=36)
-# How stale the recorded time of a user's last activity may be.
-ACTIVITY_PRECISION = timedelta(minutes=1)
-
 
 @dataclass(frozen=True)
 class ScoreLine:
@@ -109,34 +105,6 @@ def level_for(score: int) -> Level:
     level = max(bisect_right(LEVEL_THRESHOLDS, score) - 1, 0)
     next_threshold = LEVEL_THRESHOLDS[level + 1] if level < MAX_LEVEL else None
     return Level(level=level, score=score, threshold=LEVEL_THRESHOLDS[level], next_threshold=next_threshold)
-
-
-def current_streak(*, user: User, now: datetime | None = None) -> int:
-    """The streak as it stands now: zero once the user has been inactive for too long."""
-    now = now or timezone.now()
-    if user.last_activity_at is None or now - user.last_activity_at > STREAK_RESET_AFTER:
-        return 0
-    return user.streak_days
-
-
-def record_activity(*, user: User, now: datetime | None = None) -> None:
-    """Note that the user did something now; extends or restarts their streak.
-
-    A volunteer at work submits every few seconds: within ``ACTIVITY_PRECISION`` of the last recorded
-    activity, with the streak unchanged, nothing is written (the streak is counted in days).
-    """
-    now = now or timezone.now()
-    recorded = (user.streak_started_at, user.streak_days)
-    if user.streak_started_at is None or current_streak(user=user, now=now) == 0:
-        user.streak_started_at = now
-    user.streak_days = (now - user.streak_started_at) // timedelta(days=1) + 1
-    unchanged = (user.streak_started_at, user.streak_days) == recorded and user.last_activity_at is not None
-    if unchanged and timedelta(0) <= now - user.last_activity_at < ACTIVITY_PRECISION:
-        return
-    user.last_activity_at = now
-    User.objects.filter(pk=user.pk).update(
-        streak_started_at=user.streak_started_at, streak_days=user.streak_days, last_activity_at=now
-    )
 
 
 def frame_starts(now: datetime) -> dict[str, datetime | None]:
@@ -226,7 +194,7 @@ def _ranks(scores: list[tuple[int, UUID]], visible: set[UUID]) -> dict[UUID, int
 def refresh_user_stats(*, now: datetime | None = None) -> int:
     """Recompute the UserStats rows of every time frame; returns the number of rows written.
 
-    Also ends the streaks of users inactive for longer than STREAK_RESET_AFTER.
+    Also ends the streaks of users inactive for too long (accounts.services.activity).
     """
     now = now or timezone.now()
     counts = count_activity(now=now)
@@ -255,9 +223,7 @@ def refresh_user_stats(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         UserStats.objects.all().delete()
         _insert_stats(rows)
-        User.objects.filter(streak_days__gt=0, last_activity_at__lt=now - STREAK_RESET_AFTER).update(
-            streak_days=0, streak_started_at=None
-        )
+        end_lapsed_streaks(now=now)
     return len(rows)
 
 
@@ -265,7 +231,7 @@ _STATS_COLUMNS = ("user_id", "time_frame", "leader_score", "rank", *COUNTER_FIEL
 
 
 def _insert_stats(rows: list[tuple], batch_size: int = 5000) -> None:
-    """Insert prepared UserStats rows: COPY on PostgreSQL, executemany elsewhere (both far faster than bulk_create)."""
+    """Insert prepared UserStats rows: COPY on PostgreSQL, executemany elsewhere (neither builds model instances)."""
     quote = connection.ops.quote_name
     table = quote(UserStats._meta.db_table)
     columns = ", ".join(quote(column) for column in _STATS_COLUMNS)

@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import selectors
 from accounts.models import TimeFrame
-from accounts.services.stats import refresh_user_stats
+from accounts.selectors import user_stats
 from core.errors import InvalidInput
+from stats import selectors
+from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_prompt, make_reply
 
 
@@ -94,4 +95,4 @@ def test_personal_stats_are_counted_live(board):
     stats = selectors.personal_stats(user=star)
     assert stats.total == 24
     # The stored leaderboard row waits for the next refresh.
-    assert selectors.user_stats(user=star)[TimeFrame.TOTAL].leader_score == 16
+    assert user_stats(user=star)[TimeFrame.TOTAL].leader_score == 16

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import UserStats
-from accounts.tasks import refresh_user_stats
+from stats.jobs import refresh_user_stats
 from tests.factories import UserFactory, make_prompt, make_reply
 
 

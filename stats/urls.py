@@ -1,0 +1,9 @@
+from django.urls import path
+
+from stats import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("stats/", views.my_stats, name="my_stats"),
+]

@@ -6,6 +6,14 @@ thirds of the messages, ~13.5k users, the state mix of a real collection, roles 
 some deleted and some synthetic replies, ranks and rankings on finished trees, emojis (with skip
 counters and their reaction events), labels that are the means of the reviews, and detoxify scores.
 
+Every tree is one the platform could hold in its state (SPEC 2), so that ``check_trees`` finds nothing to
+change after a load: a tree that can still take replies keeps within the limits of the platform's code
+defaults (``GROWTH_LIMITS``); trees past growing have the release's wider shapes (deeper threads, two
+follow-ups under an assistant reply), which an import keeps as they are (exports.services.importing,
+``imported_tree_limits``); a tree is in ranking or ready for scoring only with sibling replies to rank; and
+no tree is in scoring_failed, which only a failed scoring run of the platform itself leaves, until its
+re-check retries it.
+
 Everything comes from one ``random.Random(seed)`` and a fixed base date: no wall clock.
 """
 
@@ -28,7 +36,6 @@ REFERENCE_TREES = 66_497
 REFERENCE_USERS = 13_500
 BASE_DATE = dt.datetime(2023, 2, 5, tzinfo=dt.UTC)
 COLLECTION_DAYS = 65
-MAX_DEPTH = 5
 MIN_USERS = 20
 
 # (language, share of trees): 35 languages, English and Spanish about two thirds.
@@ -51,10 +58,35 @@ STATES = (
     (TreeState.READY_FOR_EXPORT, 15.0, FULL),
     (TreeState.RANKING, 1.0, FULL),
     (TreeState.READY_FOR_SCORING, 0.3, FULL),
-    (TreeState.SCORING_FAILED, 0.2, FULL),
     (TreeState.BACKLOG_RANKING, 0.5, FULL),
 )
-RANKED_STATES = frozenset((TreeState.READY_FOR_EXPORT, TreeState.READY_FOR_SCORING, TreeState.SCORING_FAILED))
+RANKED_STATES = frozenset((TreeState.READY_FOR_EXPORT, TreeState.READY_FOR_SCORING))
+# States the platform gives a tree only when it has sibling replies to rank (SPEC 2, step 5).
+RANKING_STATES = frozenset((TreeState.RANKING, TreeState.READY_FOR_SCORING))
+# States in which a tree may still take replies: now (growing) or later (waiting, under review, halted).
+OPEN_STATES = frozenset(
+    (
+        TreeState.INITIAL_PROMPT_REVIEW,
+        TreeState.PROMPT_LOTTERY_WAITING,
+        TreeState.GROWING,
+        TreeState.HALTED_BY_MODERATOR,
+    )
+)
+
+
+@dataclass(frozen=True)
+class ShapeLimits:
+    """Where a reply may go: under a parent of depth < ``max_depth`` with fewer live children than its limit."""
+
+    max_depth: int
+    prompter_children: int  # replies under a prompter message (max_children_count)
+    assistant_children: int  # follow-ups under an assistant reply (num_prompter_replies)
+
+
+# A tree that can still take replies grows as the platform lets it, under the code defaults of TREE_MANAGER
+# (SPEC 2, step 4); the other trees have the shapes of the 2023 release, grown under wider limits.
+GROWTH_LIMITS = ShapeLimits(max_depth=3, prompter_children=3, assistant_children=1)
+RELEASE_LIMITS = ShapeLimits(max_depth=5, prompter_children=3, assistant_children=2)
 FLAGS = ("pii", "not_appropriate", "hate_speech", "sexual_content", "moral_judgement", "political_content")
 SCALES = ("quality", "toxicity", "humor", "creativity", "violence")
 SCALE = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -178,12 +210,30 @@ class Generator:
         lang = rng.choices(self.lang_codes, cum_weights=self.lang_weights)[0]
         size = rng.choices(sizes, weights=size_weights)[0]
         created = BASE_DATE + dt.timedelta(seconds=rng.uniform(0, COLLECTION_DAYS * 86400))
+        while True:
+            root, nodes, reviews = self._grow(state=state, lang=lang, size=size, created=created)
+            if state in OPEN_STATES:
+                break
+            # A tree past growing is full (its rejected replies closed no branch too early), and the platform
+            # ranks it, or holds it for scoring, only when it has sibling replies to rank.
+            if len(nodes) == size and (state not in RANKING_STATES or any(_rankable(node) for node in nodes)):
+                break
+        if state in RANKED_STATES or state == TreeState.RANKING:
+            for node in nodes:
+                self._rank(node, state=state)
+        prompt = self._serialise(root)
+        return {"message_tree_id": root.id, "tree_state": state, "prompt": prompt}, reviews
+
+    def _grow(self, *, state: str, lang: str, size: int, created: dt.datetime) -> tuple[_Node, list[_Node], list]:
+        """A prompt and up to ``size - 1`` replies under it, each under a parent with room for one."""
+        rng = self.rng
         root = _Node(id=self._uuid(), role="prompter", depth=0, created=created, parent=None)
         reviews: list[tuple] = []
         self._message(root, lang=lang, state=state, reviews=reviews)
         nodes = [root]
+        limits = GROWTH_LIMITS if state in OPEN_STATES else RELEASE_LIMITS
         while len(nodes) < size:
-            open_parents = [node for node in nodes if self._open(node)]
+            open_parents = [node for node in nodes if _takes_reply(node, limits)]
             if not open_parents:
                 break
             parent = rng.choice(open_parents)
@@ -193,15 +243,7 @@ class Generator:
             parent.children.append(child)
             nodes.append(child)
             self._message(child, lang=lang, state=state, reviews=reviews)
-        if state in RANKED_STATES or state == TreeState.RANKING:
-            for node in nodes:
-                self._rank(node, state=state)
-        prompt = self._serialise(root)
-        return {"message_tree_id": root.id, "tree_state": state, "prompt": prompt}, reviews
-
-    def _open(self, node: _Node) -> bool:
-        limit = 3 if node.role == "prompter" else 2
-        return node.accepted is True and not node.deleted and node.depth < MAX_DEPTH and len(node.children) < limit
+        return root, nodes, reviews
 
     def _message(self, node: _Node, *, lang: str, state: str, reviews: list[tuple]) -> None:
         rng = self.rng
@@ -314,9 +356,9 @@ class Generator:
 
     def _rank(self, node: _Node, *, state: str) -> None:
         rng = self.rng
-        siblings = [child for child in node.children if child.accepted and not child.deleted]
-        if len(siblings) < 2:
+        if not _rankable(node):
             return
+        siblings = _accepted_children(node)
         best_first = rng.sample(siblings, len(siblings))
         rankings = 3 if state in RANKED_STATES else rng.randint(0, 2)
         events = []
@@ -374,6 +416,21 @@ _KEY_ORDER = (
     "events",
     "detoxify",
 )
+
+
+def _takes_reply(node: _Node, limits: ShapeLimits) -> bool:
+    """An accepted live message with room for one more reply under ``limits``; every child counts, live or not."""
+    limit = limits.prompter_children if node.role == "prompter" else limits.assistant_children
+    return node.accepted is True and not node.deleted and node.depth < limits.max_depth and len(node.children) < limit
+
+
+def _accepted_children(node: _Node) -> list[_Node]:
+    return [child for child in node.children if child.accepted and not child.deleted]
+
+
+def _rankable(node: _Node) -> bool:
+    """An accepted live parent with two or more accepted live children, which the platform has ranked."""
+    return node.accepted is True and not node.deleted and len(_accepted_children(node)) >= 2
 
 
 def _root(node: _Node) -> _Node:

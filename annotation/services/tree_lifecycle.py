@@ -136,6 +136,20 @@ def _rankable_parents(facts: _TreeFacts) -> dict[uuid.UUID, list[Message]]:
     return rankable
 
 
+def _awaits_review(tree: MessageTree, live: list[Message]) -> bool:
+    """Whether an undecided reply keeps the tree growing (SPEC 2, step 4: a tree goes to ranking when none
+    awaits review).
+
+    A tree past growing is never sent back for one. This platform moves no tree on while a reply is
+    undecided, but a release holds trees in ranking or later with replies never decided (its platform ranked
+    a tree once it held enough accepted replies), and a moderator may restore an undecided reply after its
+    tree moved on: such a reply stays out of the ranking (only accepted replies are ranked) and the tree goes on.
+    """
+    if tree.state in (TreeState.RANKING, TreeState.READY_FOR_SCORING, TreeState.SCORING_FAILED):
+        return False
+    return any(m.review_result is None for m in live)
+
+
 def _derive(tree: MessageTree, facts: _TreeFacts) -> str:
     cfg = settings.TREE_MANAGER
     root = next((m for m in facts.messages if m.parent_id is None), None)
@@ -149,7 +163,7 @@ def _derive(tree: MessageTree, facts: _TreeFacts) -> str:
         return TreeState.PROMPT_LOTTERY_WAITING
 
     accepted = [m for m in live if m.review_result]
-    pending = any(m.review_result is None for m in live)
+    pending = _awaits_review(tree, live)
     writing = any(task_type in REPLY_TASK_TYPES for task_type, _parent, _message in facts.open_tasks)
     has_room = any(m.depth < tree.max_depth and len(facts.children[m.pk]) < reply_limit(m, tree) for m in accepted)
     if pending or writing or (len(accepted) < tree.goal_tree_size and has_room):
@@ -418,6 +432,7 @@ class TreeCheck:
 
     @property
     def ok(self) -> bool:
+        # A tree in scoring_failed never is: no message calls for that state, and the re-check is its retry.
         return self.state == self.derived_state and not self.counter_errors
 
 

@@ -35,7 +35,17 @@ from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from accounts.models import User
-from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, Review, ToxicityScore, TreeState
+from annotation.models import (
+    EmojiReaction,
+    Message,
+    MessageTree,
+    Ranking,
+    Report,
+    Review,
+    Role,
+    ToxicityScore,
+    TreeState,
+)
 from annotation.services.tree_lifecycle import tree_limits
 from core.errors import InvalidInput
 from exports.bulk import RowWriter, indexes_made_after
@@ -85,6 +95,7 @@ MESSAGE_FIELDS = (
     "extra",
 )
 ACCEPTED, DELETED = MESSAGE_FIELDS.index("review_result"), MESSAGE_FIELDS.index("deleted")
+ROLE, DEPTH, CHILDREN = (MESSAGE_FIELDS.index(name) for name in ("role", "depth", "children_count"))
 
 
 @dataclass(frozen=True)
@@ -393,12 +404,7 @@ class Importer:
             writer.copy(batch.encoded[name])
 
     def _limits(self, record: TreeRecord) -> dict[str, int]:
-        """The tree's limits (MessageTree fields). A finished tree is complete as it is: its goal is the
-        size it has, so it never goes back to growing for holding fewer replies than this platform's goal."""
-        if record.state not in FINISHED_STATES:
-            return self.limits
-        accepted = sum(1 for row in record.messages if row[ACCEPTED] and not row[DELETED])
-        return {**self.limits, "goal_tree_size": min(self.limits["goal_tree_size"], accepted)}
+        return imported_tree_limits(record, platform=self.limits)
 
     def _state(self, state: str) -> str:
         return TreeState.BACKLOG_RANKING if self.backlog and state in FINISHED_STATES else state
@@ -443,6 +449,35 @@ class Importer:
         rows = [(i, f"imported-{i.replace('-', '')}", password, True, now) for i in sorted(missing)]
         self.writers.users.write(rows)
         return missing
+
+
+def imported_tree_limits(record: TreeRecord, *, platform: dict[str, int]) -> dict[str, int]:
+    """The limits an imported tree keeps as its own (MessageTree fields; SPEC 2: a tree has its own copy of
+    the limits it was created under).
+
+    A release may hold trees grown under other limits than this platform's (deeper threads, more replies
+    under a prompt): the limits a tree was created under were at least what it holds, so its depth and
+    children limits are this platform's, widened to its deepest message and to the most live replies under
+    one of its prompter messages. So no prompt or prompter reply starts out over its tree's own limits, and a
+    tree still growing may grow as deep and as wide as it already is. (Follow-ups under an assistant reply are
+    limited by the platform's ``num_prompter_replies``, which no tree copies: a reply holding more takes no
+    more.)
+
+    A tree imported in ranking or a later state is complete as it is: its goal is the number of accepted
+    messages it holds, so it is ranked, never grown further.
+    """
+    rows = record.messages
+    deepest = max((row[DEPTH] for row in rows), default=0)
+    most_replies = max((row[CHILDREN] for row in rows if row[ROLE] == Role.PROMPTER), default=0)
+    limits = {
+        **platform,
+        "max_depth": max(platform["max_depth"], deepest),
+        "max_children_count": max(platform["max_children_count"], most_replies),
+    }
+    if record.state in FINISHED_STATES:
+        accepted = sum(1 for row in rows if row[ACCEPTED] and not row[DELETED])
+        limits["goal_tree_size"] = min(platform["goal_tree_size"], accepted)
+    return limits
 
 
 def imported_tables() -> tuple[list[str], list[str]]:

@@ -239,6 +239,30 @@ def test_a_tree_without_siblings_to_rank_is_exported_right_away():
     assert tree_lifecycle.sync_tree(tree_id=root.tree_id).state == TreeState.READY_FOR_EXPORT
 
 
+def test_an_undecided_reply_holds_a_growing_tree_but_sends_no_tree_back_from_ranking():
+    root, replies = _ready_for_ranking()
+    undecided = make_reply(root, accepted=False)
+    tree = MessageTree.objects.get(pk=root.tree_id)
+    assert tree_lifecycle.derive_state(tree=tree) == TreeState.RANKING
+    assert tree_lifecycle.recheck_trees() == []
+    tree.state = TreeState.GROWING
+    assert tree_lifecycle.derive_state(tree=tree) == TreeState.GROWING
+
+    # Ranked without it: only accepted replies are ranked.
+    for _ in range(3):
+        Ranking.objects.create(
+            parent=root,
+            tree=root.tree,
+            user=UserFactory(),
+            ranked_message_ids=[str(r.pk) for r in replies],
+            ranking=[0, 1],
+        )
+    assert tree_lifecycle.sync_tree(tree_id=root.tree_id).state == TreeState.READY_FOR_EXPORT
+    for message in (*replies, undecided):
+        message.refresh_from_db()
+    assert [message.rank for message in (*replies, undecided)] == [0, 1, None]
+
+
 def test_check_trees_fix_repairs_a_corrupted_state_and_counters(capsys):
     root = make_prompt(state=TreeState.GROWING)
     reply = make_reply(root)

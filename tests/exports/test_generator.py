@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from annotation.models import Message, Ranking, Review
+from annotation.models import Message, MessageTree, Ranking, Review, TreeState
+from annotation.services import tree_lifecycle
 from exports.generator import generate
 from exports.services.importing import import_file
 from tests.exports.conftest import assert_round_trip, canonical, export_objs
@@ -19,6 +20,14 @@ def _walk(node, depth=0):
 
 def _trees(count, seed, users=None):
     return [tree for tree, _ in generate(trees=count, seed=seed, users=users)]
+
+
+def _accepted_replies(node):
+    return [r for r in node.get("replies", ()) if r.get("review_result") and not r["deleted"]]
+
+
+# The states in which a tree may still take replies: now, or once it is accepted, wins the lottery or is resumed.
+OPEN_STATES = ("initial_prompt_review", "prompt_lottery_waiting", "growing", "halted_by_moderator")
 
 
 def test_same_seed_same_data_other_seed_other_data():
@@ -77,3 +86,53 @@ def test_generated_file_round_trip(tmp_path):
     exported = export_objs()
     assert_round_trip(source, exported)
     assert canonical(exported) == canonical(export_objs(chunk_size=7))
+
+
+def test_trees_that_can_still_take_replies_keep_within_the_platform_limits(settings):
+    cfg = settings.TREE_MANAGER
+    open_nodes, finished_nodes = [], []
+    for tree in _trees(3000, seed=7):
+        nodes = open_nodes if tree["tree_state"] in OPEN_STATES else finished_nodes
+        nodes.extend(_walk(tree["prompt"]))
+    for node, depth in open_nodes:
+        replies = node.get("replies", ())
+        limit = cfg.max_children_count if node["role"] == "prompter" else cfg.num_prompter_replies
+        assert len(replies) <= limit
+        assert not replies or (depth < cfg.max_tree_depth and node["review_result"] and not node["deleted"])
+    assert any(node["role"] == "assistant" and node["replies"] for node, _ in open_nodes)
+    # Trees past growing have the release's shapes, grown under wider limits than the platform's defaults.
+    assert max(depth for _, depth in finished_nodes) > cfg.max_tree_depth
+    assert any(node["role"] == "assistant" and len(node["replies"]) > 1 for node, _ in finished_nodes)
+
+
+def test_trees_in_ranking_have_replies_to_rank_and_none_failed_scoring():
+    trees = _trees(3000, seed=7)
+    states = Counter(tree["tree_state"] for tree in trees)
+    assert states["ranking"] and states["ready_for_scoring"] and not states["scoring_failed"]
+    for tree in trees:
+        if tree["tree_state"] in ("ranking", "ready_for_scoring"):
+            parents = [node for node, _ in _walk(tree["prompt"]) if node.get("review_result") and not node["deleted"]]
+            assert any(len(_accepted_replies(node)) >= 2 for node in parents)
+
+
+@pytest.mark.django_db
+def test_a_generated_collection_is_where_its_messages_put_it(settings):
+    call_command("generate_oasst", trees=500, seed=2, verbosity=0)
+    states = Counter(MessageTree.objects.values_list("state", flat=True))
+    assert states[TreeState.GROWING] and states[TreeState.RANKING] and states[TreeState.READY_FOR_SCORING]
+    assert Message.objects.filter(tree__state=TreeState.GROWING, review_result__isnull=True).exists()
+
+    assert tree_lifecycle.recheck_trees() == []
+    open_trees = set(OPEN_STATES)
+    for message in Message.objects.select_related("tree"):
+        tree = message.tree
+        # Every tree holds what its own limits allow (follow-ups under assistant replies aside: see below)...
+        assert message.depth <= tree.max_depth
+        assert message.role != "prompter" or message.children_count <= tree.max_children_count
+        # ...and a tree that can still take replies holds no more than the platform would have let in.
+        if tree.state in open_trees:
+            assert message.children_count <= tree_lifecycle.reply_limit(message, tree)
+    # Past growing, an assistant reply may hold more follow-ups than num_prompter_replies, as in the release.
+    assert Message.objects.filter(
+        role="assistant", children_count__gt=settings.TREE_MANAGER.num_prompter_replies
+    ).exists()

@@ -2,6 +2,7 @@ import gzip
 import json
 import multiprocessing
 import shutil
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -191,6 +192,61 @@ def test_an_imported_tree_in_ranking_stays_in_ranking():
     assert ranking.goal_tree_size == 3
     assert MessageTree.objects.get(lang="de").goal_tree_size == 12
     assert tree_lifecycle.sync_tree(tree_id=ranking.id).state == TreeState.RANKING
+
+
+def _node(role, *replies, accepted=True, **fields):
+    node = {
+        "message_id": str(uuid.uuid4()),
+        "created_date": "2023-03-01T10:00:00+00:00",
+        "text": f"A {role} message.",
+        "role": role,
+        "lang": "en",
+        "review_count": 3 if accepted is not None else 1,
+        "deleted": False,
+        "synthetic": False,
+        "replies": list(replies),
+        **fields,
+    }
+    if accepted is not None:
+        node["review_result"] = accepted
+    return node
+
+
+def _tree_line(state, prompt):
+    return {"message_tree_id": prompt["message_id"], "tree_state": state, "prompt": prompt}
+
+
+def test_an_imported_tree_keeps_limits_widened_to_what_it_holds(tmp_path, settings):
+    cfg = settings.TREE_MANAGER
+    # Grown under wider limits than this platform's: four replies under the prompt, a thread four deep.
+    deep_thread = _node("assistant", _node("prompter", _node("assistant", _node("prompter"))))
+    wide = _node("prompter", deep_thread, *(_node("assistant") for _ in range(3)))
+    small = _node("prompter", _node("assistant"), _node("assistant", accepted=False), _node("assistant"))
+    finished = _node("prompter", *(_node("assistant") for _ in range(5)))
+    lines = [_tree_line("growing", wide), _tree_line("growing", small), _tree_line("ready_for_export", finished)]
+    assert import_file(_write(tmp_path / "trees.jsonl", lines)).errors == []
+
+    def limits(prompt):
+        tree = MessageTree.objects.get(pk=prompt["message_id"])
+        return tree.max_depth, tree.max_children_count, tree.goal_tree_size
+
+    assert limits(wide) == (4, 4, cfg.goal_tree_size)
+    assert limits(small) == (cfg.max_tree_depth, cfg.max_children_count, cfg.goal_tree_size)
+    assert limits(finished) == (cfg.max_tree_depth, 5, 6)
+    # No message is over its tree's own limits, and the growing trees grow on.
+    for message in Message.objects.select_related("tree"):
+        assert message.depth <= message.tree.max_depth
+        assert message.role != "prompter" or message.children_count <= message.tree.max_children_count
+    assert tree_lifecycle.recheck_trees() == []
+
+
+def test_an_imported_tree_in_ranking_with_an_undecided_reply_stays_in_ranking(tmp_path):
+    # Releases hold such trees: their platform ranked a tree once it held enough accepted replies.
+    prompt = _node("prompter", _node("assistant"), _node("assistant"), _node("assistant", accepted=None))
+    import_file(_write(tmp_path / "trees.jsonl", [_tree_line("ranking", prompt)]))
+    assert tree_lifecycle.recheck_trees() == []
+    tree = tree_lifecycle.sync_tree(tree_id=prompt["message_id"])
+    assert (tree.state, tree.goal_tree_size) == (TreeState.RANKING, 3)
 
 
 @pytest.mark.postgres

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.api.permissions import IsEnabledUser
-from annotation.selectors import TREE_WINDOW
+from annotation.selectors.task_candidates import TREE_WINDOW
 from oasst.urls import urlpatterns as project_urlpatterns
 
 WRITE = "UPDATE accounts_user SET last_login = now() WHERE id = %s"

@@ -1,4 +1,4 @@
-"""The Celery application; tasks live in each app's tasks.py and only call services."""
+"""The Celery application; jobs live in each app's jobs.py and only call services."""
 
 import os
 
@@ -8,4 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
 
 app = Celery("oasst")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(related_name="jobs")
+# Apps whose jobs still live in tasks.py.
 app.autodiscover_tasks()

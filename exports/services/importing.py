@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, Review, ToxicityScore, TreeState
-from annotation.services.tree_lifecycle import tree_limits
+from annotation.services.tree_transitions import tree_limits
 from core.errors import InvalidInput
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore, TreeState
-from annotation.services import tree_lifecycle
+from annotation.services import tree_transitions
 from exports.filters import ExportFilter
 from exports.services import importing
 from exports.services.importing import ImportFailed, import_file
@@ -190,7 +190,7 @@ def test_an_imported_tree_in_ranking_stays_in_ranking():
     # Complete as it is: its goal is its own size (3 accepted messages), not this platform's 12.
     assert ranking.goal_tree_size == 3
     assert MessageTree.objects.get(lang="de").goal_tree_size == 12
-    assert tree_lifecycle.sync_tree(tree_id=ranking.id).state == TreeState.RANKING
+    assert tree_transitions.sync_tree(tree_id=ranking.id).state == TreeState.RANKING
 
 
 @pytest.mark.postgres

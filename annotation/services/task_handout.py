@@ -1,6 +1,6 @@
 """Handing out tasks (SPEC 3): pick a type, pick an item, claim its slot atomically, create the Task.
 
-A claim is a counter on the row that guards the slot (``claims``). The hand-out locks one candidate row
+A claim is a counter on the row that guards the slot (``services.claims``). The hand-out locks one candidate row
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` whose WHERE clause holds the capacity condition on that row's
 own counters; PostgreSQL re-evaluates it on the newest version of a row another transaction just changed,
 so two volunteers can never both take the last slot. On SQLite writers are serialised anyway.

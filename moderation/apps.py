@@ -6,3 +6,9 @@ class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = _("Moderation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from annotation.signals import task_skipped
+        from moderation import receivers
+
+        task_skipped.connect(receivers.task_skipped, dispatch_uid="moderation.task_skipped")

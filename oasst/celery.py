@@ -9,5 +9,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
 app = Celery("oasst")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="jobs")
-# Apps whose jobs still live in tasks.py; drop once none is left.
-app.autodiscover_tasks(related_name="tasks")

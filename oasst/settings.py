@@ -162,13 +162,13 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
-# The task engine's periodic jobs (annotation/tasks.py); intervals in seconds.
+# The task engine's periodic jobs (annotation/jobs.py); intervals in seconds.
 CELERY_BEAT_SCHEDULE.update(
     {
-        "expire-stale-tasks": {"task": "annotation.tasks.expire_stale_tasks", "schedule": 60},
-        "run-prompt-lotteries": {"task": "annotation.tasks.run_prompt_lotteries", "schedule": 60},
-        "score-ready-trees": {"task": "annotation.tasks.score_ready_trees", "schedule": 60},
-        "recheck-trees": {"task": "annotation.tasks.recheck_trees", "schedule": 300},
+        "expire-stale-tasks": {"task": "annotation.jobs.expire_stale_tasks", "schedule": 60},
+        "run-prompt-lotteries": {"task": "annotation.jobs.run_prompt_lotteries", "schedule": 60},
+        "score-ready-trees": {"task": "annotation.jobs.score_ready_trees", "schedule": 60},
+        "recheck-trees": {"task": "annotation.jobs.recheck_trees", "schedule": 300},
     }
 )
 CELERY_BEAT_SCHEDULE["refresh-user-stats"] = {

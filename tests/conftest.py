@@ -4,6 +4,7 @@ Outside CI such a test is skipped when its service is missing; with CI=true
 (OASST_REQUIRE_SERVICES=1) it fails instead, so nothing is silently left out there.
 """
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -66,3 +67,14 @@ def _fail_missing_service(request):
 @pytest.fixture
 def redis_url() -> str:
     return _redis_url()
+
+
+@pytest.fixture
+def tree_manager(settings):
+    """Change some TREE_MANAGER values for one test: ``tree_manager(max_active_trees=1)``."""
+
+    def configure(**changes):
+        settings.TREE_MANAGER = dataclasses.replace(settings.TREE_MANAGER, **changes)
+        return settings.TREE_MANAGER
+
+    return configure

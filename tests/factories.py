@@ -7,8 +7,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from annotation.models import Message, MessageTree, Role, TreeState
-from annotation.services.tree_lifecycle import tree_limits
+from annotation.models import Message, MessageTree, Ranking, Role, TreeState
+from annotation.services.tree_transitions import tree_limits
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -130,3 +130,18 @@ def make_ranking_tree(*, replies: int = 2, lang: str = "en") -> Message:
     for _ in range(replies):
         make_reply(root)
     return root
+
+
+def make_ranked_tree(*, rankings: int = 0) -> tuple[Message, list[Message]]:
+    """A complete tree in ranking: a prompt with two accepted replies, and some rankings of them."""
+    root = make_ranking_tree()
+    replies = list(Message.objects.filter(parent=root).order_by("created_at"))
+    for i in range(rankings):
+        Ranking.objects.create(
+            parent=root,
+            tree=root.tree,
+            user=UserFactory(),
+            ranked_message_ids=[str(r.pk) for r in replies],
+            ranking=[i % 2, 1 - i % 2],
+        )
+    return root, replies

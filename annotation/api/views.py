@@ -1,6 +1,5 @@
 """The REST API (/api/v1/): parse the request, call a service or selector, serialize the result."""
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
@@ -10,14 +9,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import TimeFrame, User
+from accounts.languages import task_language
+from accounts.models import TimeFrame
 from accounts.selectors import user_stats
-from annotation import selectors as engine_selectors
-from annotation import web_selectors
-from annotation.api import selectors
 from annotation.api import serializers as s
 from annotation.api.permissions import IsEnabledUser
 from annotation.models import REVIEW_TASK_TYPES, Message, Task
+from annotation.selectors import task_candidates, tasks, threads
 from annotation.services import reactions, submissions, task_handout
 from core.errors import InvalidInput
 
@@ -49,10 +47,6 @@ def _validated(serializer_class: type, data: object) -> dict:
     return serializer.validated_data
 
 
-def _default_lang(user: User) -> str:
-    return user.languages[0] if user.languages else settings.LANGUAGE_CODE
-
-
 def _messages_data(request: Request, messages: list[Message]) -> list[dict]:
     return s.MessageSerializer(messages, many=True, context={"request": request}).data
 
@@ -62,7 +56,7 @@ def _message_data(request: Request, message: Message) -> dict:
 
 
 def _task_data(request: Request, task: Task) -> dict:
-    thread, replies = web_selectors.task_messages(task=task)
+    thread, replies = tasks.task_messages(task=task)
     return s.TaskSerializer(task, context={"request": request, "thread": thread, "replies": replies}).data
 
 
@@ -96,13 +90,15 @@ class TaskListView(ApiView):
         data = _validated(s.TaskRequestSerializer, request.data)
         task_type = None if data["type"] == s.RANDOM else data["type"]
         task = task_handout.request_task(
-            user=request.user, lang=data.get("lang") or _default_lang(request.user), task_type=task_type
+            user=request.user,
+            lang=task_language(request.user, data.get("lang"), any_language=True),
+            task_type=task_type,
         )
         return Response(_task_data(request, task), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="My open tasks", responses=_responses(s.TaskSerializer(many=True)), tags=["tasks"])
     def get(self, request: Request) -> Response:
-        return Response([_task_data(request, t) for t in engine_selectors.open_tasks(user=request.user)])
+        return Response([_task_data(request, t) for t in tasks.open_tasks(user=request.user)])
 
 
 class TaskAvailabilityView(ApiView):
@@ -114,14 +110,14 @@ class TaskAvailabilityView(ApiView):
     )
     def get(self, request: Request) -> Response:
         data = _validated(s.AvailabilityQuerySerializer, request.query_params)
-        lang = data.get("lang") or _default_lang(request.user)
-        return Response(engine_selectors.task_availability(user=request.user, lang=lang))
+        lang = task_language(request.user, data.get("lang"), any_language=True)
+        return Response(task_candidates.task_availability(user=request.user, lang=lang))
 
 
 class TaskDetailView(ApiView):
     @extend_schema(summary="One of my tasks", responses=_responses(s.TaskSerializer), tags=["tasks"])
     def get(self, request: Request, task_id: str) -> Response:
-        return Response(_task_data(request, selectors.get_task(user=request.user, task_id=task_id)))
+        return Response(_task_data(request, tasks.get_task(user=request.user, task_id=task_id)))
 
 
 class TaskAckView(ApiView):
@@ -133,7 +129,7 @@ class TaskAckView(ApiView):
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
-        task = selectors.get_task(user=request.user, task_id=task_id)
+        task = tasks.get_task(user=request.user, task_id=task_id)
         return Response(_task_data(request, task_handout.acknowledge_task(task=task, user=request.user)))
 
 
@@ -146,7 +142,7 @@ class TaskRenewView(ApiView):
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
-        task = selectors.get_task(user=request.user, task_id=task_id)
+        task = tasks.get_task(user=request.user, task_id=task_id)
         return Response(_task_data(request, task_handout.renew_task(task=task, user=request.user)))
 
 
@@ -160,7 +156,7 @@ class TaskSkipView(ApiView):
     )
     def post(self, request: Request, task_id: str) -> Response:
         data = _validated(s.SkipSerializer, request.data)
-        task = selectors.get_task(user=request.user, task_id=task_id)
+        task = tasks.get_task(user=request.user, task_id=task_id)
         task = task_handout.skip_task(task=task, user=request.user, reason=data["reason"])
         return Response(_task_data(request, task))
 
@@ -181,7 +177,7 @@ class TaskSubmitView(ApiView):
     )
     def post(self, request: Request, task_id: str) -> Response:
         user = request.user
-        task = selectors.get_task(user=user, task_id=task_id)
+        task = tasks.get_task(user=user, task_id=task_id)
         result: dict = {"message": None, "review": None, "ranking": None}
         if task.type in submissions.TEXT_TASK_TYPES:
             data = _validated(s.TextSubmissionSerializer, request.data)
@@ -207,7 +203,7 @@ class TaskSubmitView(ApiView):
 
 def _thread(request: Request, message_id: str) -> tuple[list[Message], list[Message]]:
     """Root .. message and the message's replies, as the user may see them (hidden ones: moderators only)."""
-    return web_selectors.thread_view(message_id=message_id, viewer=request.user)
+    return threads.thread_view(message_id=message_id, viewer=request.user)
 
 
 class MessageView(ApiView):
@@ -225,7 +221,7 @@ class MessageView(ApiView):
     )
     def patch(self, request: Request, message_id: str) -> Response:
         data = _validated(s.MessageEditSerializer, request.data)
-        message = web_selectors.visible_message(message_id=message_id, viewer=request.user)
+        message = threads.visible_message(message_id=message_id, viewer=request.user)
         message = reactions.edit_own_message(user=request.user, message=message, text=data["text"])
         return Response(_message_data(request, message))
 
@@ -268,9 +264,9 @@ class MessageTreeView(ApiView):
         if shape not in ("flat", "nested"):
             raise InvalidInput(_("shape is flat or nested."), shape=shape)
         message = _thread(request, message_id)[0][-1]
-        root = web_selectors.tree_view(tree_id=message.tree_id, viewer=request.user)[1]
+        root = threads.tree_view(tree_id=message.tree_id, viewer=request.user)[1]
         if shape == "flat":
-            return Response(_messages_data(request, selectors.flatten(root)))
+            return Response(_messages_data(request, threads.flatten(root)))
         return Response([s.MessageNodeSerializer(root, context={"request": request}).data])
 
 
@@ -285,9 +281,9 @@ class MessageEmojiView(ApiView):
     )
     def post(self, request: Request, message_id: str) -> Response:
         data = _validated(s.EmojiSerializer, request.data)
-        message = web_selectors.visible_message(message_id=message_id, viewer=request.user)
+        message = threads.visible_message(message_id=message_id, viewer=request.user)
         counts = reactions.set_emoji(user=request.user, message=message, emoji=data["emoji"], on=data["on"])
-        mine = web_selectors.visible_message(message_id=message_id, viewer=request.user).my_reactions
+        mine = threads.visible_message(message_id=message_id, viewer=request.user).my_reactions
         return Response({"emojis": counts, "user_emojis": sorted(mine)})
 
 
@@ -301,7 +297,7 @@ class MessageReportView(ApiView):
     )
     def post(self, request: Request, message_id: str) -> Response:
         data = _validated(s.ReportRequestSerializer, request.data)
-        message = web_selectors.visible_message(message_id=message_id, viewer=request.user)
+        message = threads.visible_message(message_id=message_id, viewer=request.user)
         report = reactions.report_message(user=request.user, message=message, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 

@@ -41,9 +41,11 @@ from annotation.models import (
     TaskType,
     TreeState,
 )
-from annotation.services import tree_lifecycle
+from annotation.services import tree_transitions
+from annotation.services.claims import release_claim
 from annotation.services.drafts import save_draft
-from annotation.services.task_handout import check_user, lock_task, release_claim
+from annotation.services.task_handout import check_user, lock_task
+from annotation.services.tree_state import reply_limit
 from core.errors import Conflict, DomainError, InvalidInput, RateLimited
 
 # A review's free-text comment, at most (SPEC 3: an optional comment).
@@ -70,17 +72,16 @@ def _close_done(task: Task, now: datetime, *, result: dict, message: Message | N
 
 def _close_unusable(task: Task, now: datetime) -> None:
     """The item no longer takes this contribution (tree halted, message hidden): free the slot."""
-    if task.state == TaskState.OPEN:
-        release_claim(task)
+    release_claim(task=task)
     task.state = TaskState.EXPIRED
     task.closed_at = now
     task.save(update_fields=["state", "closed_at"])
 
 
-def _take_slot(task: Task, row: Message, *, used: int, limit: int, counter: str) -> None:
+def _take_slot(task: Task, row: Message, *, used: int, limit: int) -> None:
     """Turn the task's claim into a result on ``row`` (locked); an expired task needs a free slot again."""
     if task.state == TaskState.OPEN:
-        setattr(row, counter, max(getattr(row, counter) - 1, 0))
+        release_claim(task=task, row=row)
     elif used >= limit:
         raise TaskExpired()
 
@@ -145,7 +146,7 @@ def _submit_text(*, task: Task, user: User, text: str, lang: str | None) -> Mess
             if not LANG_TAG.match(lang):
                 raise InvalidInput(_("Unknown language code."))
             origin = "api" if user.api_client_id else "web"
-            message = tree_lifecycle.start_tree(author=user, text=text, lang=lang, origin=origin, now=now)
+            message = tree_transitions.start_tree(author=user, text=text, lang=lang, origin=origin, now=now)
         else:
             parent = (
                 Message.objects.select_for_update(no_key=True, of=("self",))
@@ -170,8 +171,8 @@ def _add_reply(*, task: Task, user: User, parent: Message, text: str, now: datet
     _check_reply_rate(user=user, role=role, now=now)
     if Message.objects.filter(parent=parent, author=user).exists():
         raise AlreadyReplied()
-    limit = tree_lifecycle.reply_limit(parent, parent.tree)
-    _take_slot(task, parent, used=parent.children_count + parent.reply_claims, limit=limit, counter="reply_claims")
+    limit = reply_limit(parent, parent.tree)
+    _take_slot(task, parent, used=parent.children_count + parent.reply_claims, limit=limit)
     parent.children_count += 1
     parent.save(update_fields=["children_count", "reply_claims"])
     return Message.objects.create(
@@ -243,9 +244,9 @@ def submit_review(*, task: Task, user: User, values: dict[str, float], comment: 
         else:
             if Review.objects.filter(message=message, reviewer=user).exists():
                 raise Conflict(_("You already reviewed this message."))
-            required = tree_lifecycle.required_reviews(message)
+            required = tree_transitions.required_reviews(message)
             used = message.review_count + message.review_claims
-            _take_slot(task, message, used=used, limit=required, counter="review_claims")
+            _take_slot(task, message, used=used, limit=required)
             review = Review.objects.create(
                 message=message,
                 reviewer=user,
@@ -258,13 +259,13 @@ def submit_review(*, task: Task, user: User, values: dict[str, float], comment: 
             message.labels = _add_to_labels(message.labels, cleaned)
             decided = message.review_count >= required
             if decided:
-                tree_lifecycle.decide_review(message=message)
+                tree_transitions.decide_review(message=message)
             message.save(update_fields=["review_count", "review_claims", "labels", "review_result"])
             _close_done(task, now, result={"review_id": review.pk})
     if error is not None:
         raise error
     if decided:
-        tree_lifecycle.sync_tree(tree_id=message.tree_id, now=now)
+        tree_transitions.sync_tree(tree_id=message.tree_id, now=now)
     record_activity(user=user, now=now)
     return review
 
@@ -294,7 +295,7 @@ def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_ran
             if Ranking.objects.filter(parent=parent, user=user).exists():
                 raise Conflict(_("You already ranked these replies."))
             used = parent.ranking_count + parent.ranking_claims
-            _take_slot(task, parent, used=used, limit=required, counter="ranking_claims")
+            _take_slot(task, parent, used=used, limit=required)
             parent.ranking_count += 1
             parent.save(update_fields=["ranking_count", "ranking_claims"])
             result = Ranking.objects.create(
@@ -311,7 +312,7 @@ def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_ran
         raise error
     # Only a parent's last required ranking can end the ranking phase (the re-check covers other changes).
     if parent.ranking_count >= required:
-        tree_lifecycle.sync_tree(tree_id=parent.tree_id, now=now)
+        tree_transitions.sync_tree(tree_id=parent.tree_id, now=now)
     record_activity(user=user, now=now)
     return result
 

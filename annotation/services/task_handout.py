@@ -1,7 +1,6 @@
 """Handing out tasks (SPEC 3): pick a type, pick an item, claim its slot atomically, create the Task.
 
-A claim is a counter on the row that guards the slot (``reply_claims`` on the parent, ``review_claims`` on
-the message under review, ``ranking_claims`` on the ranking parent). The hand-out locks one candidate row
+A claim is a counter on the row that guards the slot (``services.claims``). The hand-out locks one candidate row
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` whose WHERE clause holds the capacity condition on that row's
 own counters; PostgreSQL re-evaluates it on the newest version of a row another transaction just changed,
 so two volunteers can never both take the last slot. On SQLite writers are serialised anyway.
@@ -15,12 +14,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from annotation import selectors
 from annotation.errors import (
     InvalidTaskType,
     NoTaskAvailable,
@@ -34,7 +31,6 @@ from annotation.labels import label_names
 from annotation.models import (
     RANKING_TASK_TYPES,
     REPLY_TASK_TYPES,
-    REVIEW_TASK_TYPES,
     Message,
     Role,
     Task,
@@ -43,7 +39,10 @@ from annotation.models import (
     TreeState,
 )
 from annotation.policies import can_act_on_task, can_request_task
-from annotation.services import tree_lifecycle
+from annotation.selectors import task_candidates, threads
+from annotation.services.claims import claim_slot, release_claim
+from annotation.signals import task_skipped
+from annotation.task_kinds import TaskKind, task_kind
 from core.errors import NotFound, RateLimited, UserDisabled
 
 # Tests replace it with a seeded generator.
@@ -51,36 +50,14 @@ rng = random.Random()
 
 # The weighted groups a random task is drawn from: (TREE_MANAGER weight, kind, task types).
 TASK_GROUPS = (
-    ("weight_ranking", "ranking", RANKING_TASK_TYPES),
-    ("weight_label_reply", "review", (TaskType.LABEL_ASSISTANT_REPLY, TaskType.LABEL_PROMPTER_REPLY)),
-    ("weight_label_prompt", "review", (TaskType.LABEL_INITIAL_PROMPT,)),
-    ("weight_reply", "reply", REPLY_TASK_TYPES),
-    ("weight_initial_prompt", "initial_prompt", (TaskType.INITIAL_PROMPT,)),
+    ("weight_ranking", TaskKind.RANKING, RANKING_TASK_TYPES),
+    ("weight_label_reply", TaskKind.REVIEW, (TaskType.LABEL_ASSISTANT_REPLY, TaskType.LABEL_PROMPTER_REPLY)),
+    ("weight_label_prompt", TaskKind.REVIEW, (TaskType.LABEL_INITIAL_PROMPT,)),
+    ("weight_reply", TaskKind.REPLY, REPLY_TASK_TYPES),
+    ("weight_initial_prompt", TaskKind.INITIAL_PROMPT, (TaskType.INITIAL_PROMPT,)),
 )
-SKIP_EMOJI = {"reply": "_skip_reply", "review": "_skip_labeling", "ranking": "_skip_ranking"}
+SKIP_EMOJI = {TaskKind.REPLY: "_skip_reply", TaskKind.REVIEW: "_skip_labeling", TaskKind.RANKING: "_skip_ranking"}
 MAX_SKIP_REASON_LENGTH = 500
-
-
-def task_kind(task_type: str) -> str:
-    if task_type in REPLY_TASK_TYPES:
-        return "reply"
-    if task_type in REVIEW_TASK_TYPES:
-        return "review"
-    if task_type in RANKING_TASK_TYPES:
-        return "ranking"
-    return "initial_prompt"
-
-
-def slot(task: Task) -> tuple[object, str | None]:
-    """(id of the row holding the task's claim, name of its claim counter); (None, None) for prompts."""
-    kind = task_kind(task.type)
-    if kind == "reply":
-        return task.parent_message_id, "reply_claims"
-    if kind == "review":
-        return task.message_id, "review_claims"
-    if kind == "ranking":
-        return task.parent_message_id, "ranking_claims"
-    return None, None
 
 
 def check_user(user: User) -> None:
@@ -132,7 +109,7 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
         _check_limits(user, now)
         while options:
             weight, kind, wanted = options.pop(rng.choices(range(len(options)), weights=[o[0] for o in options])[0])
-            if kind == "initial_prompt":
+            if kind == TaskKind.INITIAL_PROMPT:
                 return _claim_initial_prompt(user=user, lang=lang, now=now)
             state = _tree_state(kind, wanted)
             if presence[state] is None:
@@ -146,20 +123,20 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
 
 def _lock_user(user: User, lang: str) -> dict[str, uuid.UUID | None]:
     """Lock the user's row (one hand-out per user at a time keeps the pending and rate limits exact); in the
-    same query, which tree states the language has trees in (selectors.tree_presence)."""
+    same query, which tree states the language has trees in (task_candidates.tree_presence)."""
     return (
         User.objects.select_for_update(no_key=True)
         .filter(pk=user.pk)
-        .values(**selectors.tree_presence(lang=lang))
+        .values(**task_candidates.tree_presence(lang=lang))
         .get()
     )
 
 
-def _tree_state(kind: str, task_type: str | None) -> str:
+def _tree_state(kind: TaskKind, task_type: str | None) -> str:
     """The state of the trees a reply, review or ranking task (of ``task_type``) is found in."""
-    if kind == "review":
-        return selectors.review_tree_state(task_type)
-    return TreeState.RANKING if kind == "ranking" else TreeState.GROWING
+    if kind == TaskKind.REVIEW:
+        return task_candidates.review_tree_state(task_type)
+    return TreeState.RANKING if kind == TaskKind.RANKING else TreeState.GROWING
 
 
 def _lock_one(rows: QuerySet[Message]) -> Message | None:
@@ -174,7 +151,7 @@ def _lock_candidate(
 
     ``candidates(around)`` gives the ordered candidate rows of the window starting at ``around`` (None: all).
     """
-    if not selectors.tree_windows_supported():
+    if not task_candidates.tree_windows_supported():
         return _lock_one(candidates(None))
     row = _lock_one(candidates(_random_point()))
     if row is None and beyond_window:
@@ -193,13 +170,14 @@ def _thread_ids(message: Message) -> list[str]:
     if message.depth == 1:
         # A reply to the prompt: no need to read the tree.
         return [str(message.parent_id), str(message.pk)]
-    return [str(m.pk) for m in selectors.thread_messages(message=message)]
+    return [str(m.pk) for m in threads.thread_messages(message=message)]
 
 
 def _new_task(*, user: User, lang: str, task_type: str, now: datetime, row: Message | None, payload: dict) -> Task:
     fields = {}
     if row is not None:
-        fields = {"tree_id": row.tree_id, "message" if task_kind(task_type) == "review" else "parent_message": row}
+        slot_field = "message" if task_kind(task_type) == TaskKind.REVIEW else "parent_message"
+        fields = {"tree_id": row.tree_id, slot_field: row}
     return Task.objects.create(
         type=task_type,
         user=user,
@@ -220,7 +198,7 @@ def _claim_reply(*, user: User, lang: str, task_type: str | None, now: datetime,
     prefer_lonely = rng.random() < cfg.p_lonely_child_extension
 
     def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
-        rows = selectors.reply_parents(user=user, lang=lang, task_type=task_type, around=around)
+        rows = task_candidates.reply_parents(user=user, lang=lang, task_type=task_type, around=around)
         if not prefer_lonely:
             return rows.order_by("?")
         # Prefer prompter messages with few replies ("lonely children").
@@ -240,7 +218,7 @@ def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime
     cfg = settings.TREE_MANAGER
 
     def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
-        return selectors.review_messages(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
+        return task_candidates.review_messages(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
 
     message = _lock_candidate(candidates, beyond_window=beyond_window)
     if message is None:
@@ -263,7 +241,7 @@ def _claim_review(*, user: User, lang: str, task_type: str | None, now: datetime
 
 def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetime, beyond_window: bool) -> Task | None:
     def candidates(around: uuid.UUID | None) -> QuerySet[Message]:
-        return selectors.ranking_parents(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
+        return task_candidates.ranking_parents(user=user, lang=lang, task_type=task_type, around=around).order_by("?")
 
     parent = _lock_candidate(candidates, beyond_window=beyond_window)
     if parent is None:
@@ -280,9 +258,9 @@ def _claim_ranking(*, user: User, lang: str, task_type: str | None, now: datetim
 
 
 CLAIMS = {
-    "reply": _claim_reply,
-    "review": _claim_review,
-    "ranking": _claim_ranking,
+    TaskKind.REPLY: _claim_reply,
+    TaskKind.REVIEW: _claim_review,
+    TaskKind.RANKING: _claim_ranking,
 }
 
 
@@ -299,13 +277,6 @@ def lock_task(*, task: Task, user: User) -> Task:
     if not can_act_on_task(user, task):
         raise NotTaskOwner()
     return task
-
-
-def release_claim(task: Task) -> None:
-    """Give back the slot an open task holds."""
-    row_id, counter = slot(task)
-    if row_id is not None:
-        Message.objects.filter(pk=row_id).update(**{counter: Greatest(F(counter) - 1, 0)})
 
 
 def acknowledge_task(*, task: Task, user: User) -> Task:
@@ -360,11 +331,10 @@ def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
             return task
         if task.state == TaskState.DONE:
             raise TaskClosed()
-        row_id, counter = slot(task)
+        row_id, counter = claim_slot(task)
         if row_id is not None:
             row = Message.objects.select_for_update(no_key=True).get(pk=row_id)
-            if task.state == TaskState.OPEN:
-                setattr(row, counter, max(getattr(row, counter) - 1, 0))
+            release_claim(task=task, row=row)
             code = SKIP_EMOJI[task_kind(task.type)]
             row.emojis[code] = row.emojis.get(code, 0) + 1
             row.save(update_fields=[counter, "emojis"])
@@ -372,8 +342,8 @@ def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
         task.skip_reason = reason
         task.closed_at = now
         task.save(update_fields=["state", "skip_reason", "closed_at"])
-    if task.type in REPLY_TASK_TYPES and task.tree_id:
-        tree_lifecycle.halt_if_skipped_too_often(tree_id=task.tree_id, now=now)
+        skipped = {"task_id": task.pk, "task_type": task.type, "tree_id": task.tree_id, "skipped_at": now}
+        transaction.on_commit(lambda: task_skipped.send(sender=Task, **skipped))
     return task
 
 
@@ -389,7 +359,7 @@ def expire_stale_tasks(*, now: datetime | None = None) -> int:
                 .select_for_update(skip_locked=True, no_key=True)[:500]
             )
             for task in batch:
-                release_claim(task)
+                release_claim(task=task)
             Task.objects.filter(pk__in=[t.pk for t in batch]).update(state=TaskState.EXPIRED, closed_at=now)
         expired += len(batch)
         if len(batch) < 500:

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from markdown_it import MarkdownIt
 
 from accounts.languages import language_name as native_language_name
+from annotation.selectors.tasks import chooser_context
 from annotation.services.reactions import EMOJIS
-from annotation.web_selectors import chooser_context
 
 register = template.Library()
 

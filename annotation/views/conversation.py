@@ -11,8 +11,8 @@ from accounts.decorators import volunteer_required
 from annotation.forms import EditMessageForm, ReportForm
 from annotation.models import Message
 from annotation.policies import can_edit_message
+from annotation.selectors.threads import thread_view, tree_view, visible_message
 from annotation.services.reactions import edit_own_message, report_message, set_emoji
-from annotation.web_selectors import thread_view, tree_view, visible_message
 from core.errors import DomainError
 
 UNPROCESSABLE = 422

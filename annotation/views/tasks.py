@@ -10,12 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import volunteer_required
+from accounts.languages import task_language
 from annotation.forms import RankingForm, ReplyForm, ReviewForm, SkipForm
-from annotation.models import RANKING_TASK_TYPES, REVIEW_TASK_TYPES, Task, TaskState, TaskType
+from annotation.models import Task, TaskState, TaskType
+from annotation.selectors.tasks import chooser_context, task_messages
 from annotation.services.drafts import discard_drafts, draft_for, save_draft
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import acknowledge_task, renew_task, request_task, skip_task
-from annotation.web_selectors import chooser_context, task_messages
+from annotation.task_kinds import TaskKind, task_kind
 from core.errors import DomainError, InvalidInput
 
 TASK_PAGE = "annotation/task_page.html"
@@ -28,14 +30,6 @@ NO_TASK_PARTIAL = "annotation/partials/no_task.html"
 UNPROCESSABLE = 422
 
 
-def _kind(task: Task) -> str:
-    if task.type in REVIEW_TASK_TYPES:
-        return "review"
-    if task.type in RANKING_TASK_TYPES:
-        return "rank"
-    return "write"
-
-
 def _is_live(task: Task) -> bool:
     return task.state == TaskState.OPEN and task.expires_at > timezone.now()
 
@@ -45,17 +39,17 @@ def _ms(moment) -> int:
 
 
 def _bound_form(task: Task, data=None):
-    kind = _kind(task)
-    if kind == "review":
+    kind = task_kind(task.type)
+    if kind == TaskKind.REVIEW:
         return ReviewForm(data, label_names=task.payload.get("label_names", []))
-    if kind == "rank":
+    if kind == TaskKind.RANKING:
         return RankingForm(data)
     return ReplyForm(data)
 
 
 def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None) -> dict:
     thread, replies = task_messages(task=task)
-    kind = _kind(task)
+    kind = task_kind(task.type)
     context = {
         "task": task,
         "kind": kind,
@@ -64,7 +58,7 @@ def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None
         "skip_form": skip_form or SkipForm(),
         "seconds_left": max(0, int((task.expires_at - timezone.now()).total_seconds())),
     }
-    if kind == "write":
+    if kind.writes_text:
         if form is None:
             draft = draft_for(user=request.user, task=task)
             form = ReplyForm(initial={"text": draft.text if draft else "", "lang": task.lang})
@@ -73,7 +67,7 @@ def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None
             context["text_saved_at"] = _ms(timezone.now())
         context["max_length"] = settings.TREE_MANAGER.max_text_length
         context["languages"] = request.user.languages or [task.lang]
-    elif kind == "rank" and form is not None:
+    elif kind == TaskKind.RANKING and form is not None:
         # Shown again after an error: in the order the volunteer had put them.
         position = {pk: i for i, pk in enumerate(form.data.getlist("ranking"))}
         replies.sort(key=lambda message: position.get(str(message.pk), len(position)))
@@ -90,7 +84,7 @@ def _render_closed(request: HttpRequest, task: Task, *, error: DomainError | Non
     if text is None:
         draft = draft_for(user=request.user, task=task)
         text = draft.text if draft else ""
-    context = {"task": task, "kind": _kind(task), "error": error, "text": text}
+    context = {"task": task, "kind": task_kind(task.type), "error": error, "text": text}
     template = CLOSED_PARTIAL if request.htmx else CLOSED_PAGE
     return render(request, template, context, status=UNPROCESSABLE if error else 200)
 
@@ -137,8 +131,7 @@ def task_chooser(request: HttpRequest) -> HttpResponse:
 def task_new(request: HttpRequest) -> HttpResponse:
     """Hand out a task (of the chosen type, or any) in the chosen language and go to it."""
     data = request.POST if request.method == "POST" else request.GET
-    languages = request.user.languages or ["en"]
-    lang = data.get("lang") if data.get("lang") in languages else languages[0]
+    lang = task_language(request.user, data.get("lang"))
     request.session["task_lang"] = lang
     request.session["task_type"] = data.get("type", "")
     try:

@@ -46,7 +46,7 @@ from annotation.models import (
     ToxicityScore,
     TreeState,
 )
-from annotation.services.tree_lifecycle import tree_limits
+from annotation.services.tree_transitions import tree_limits
 from core.errors import InvalidInput
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text

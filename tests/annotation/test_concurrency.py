@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from annotation.errors import NoTaskAvailable
 from annotation.models import Message, MessageTree, Ranking, Review, Task, TaskState, TaskType, TreeState
-from annotation.services import tree_lifecycle
+from annotation.services import prompt_lottery, tree_checks
 from annotation.services.task_handout import request_task
 from core.errors import DomainError
 from tests.annotation.workers import finish
@@ -162,7 +162,7 @@ def test_racing_volunteers_never_exceed_any_slot(settings, tree_manager, growing
     assert not Task.objects.filter(state=TaskState.OPEN).exists()
 
     # The slot counters ended exactly where the rows say they should be, and every tree is where it belongs.
-    assert not tree_lifecycle.recheck_trees(), "counters or states drifted"
+    assert not tree_checks.recheck_trees(), "counters or states drifted"
 
 
 def test_a_lottery_without_a_free_slot_does_not_queue_behind_a_running_one(tree_manager):
@@ -185,7 +185,7 @@ def test_a_lottery_without_a_free_slot_does_not_queue_behind_a_running_one(tree_
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")
-        assert tree_lifecycle.run_lottery(lang="en") == []
+        assert prompt_lottery.run_lottery(lang="en") == []
     finally:
         release.set()
         other.join()

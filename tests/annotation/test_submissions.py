@@ -16,7 +16,7 @@ from annotation.errors import (
     WrongTaskKind,
 )
 from annotation.models import Message, MessageTree, Ranking, Review, TaskState, TaskType, TreeState
-from annotation.services import tree_lifecycle
+from annotation.services import tree_transitions
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import request_task, skip_task
 from core.errors import RateLimited, UserDisabled
@@ -133,7 +133,7 @@ def test_only_the_owner_of_an_open_task_of_the_right_kind_may_submit():
 def test_a_reply_to_a_halted_tree_is_refused_and_frees_the_slot():
     root = make_prompt()
     task, user = reply_task()
-    tree_lifecycle.halt_tree(tree=root.tree)
+    tree_transitions.halt_tree(tree=root.tree)
     with pytest.raises(TreeNotOpen):
         submit_text(task=task, user=user, text="Too late.")
     task.refresh_from_db()
@@ -215,7 +215,7 @@ def test_not_rankable_counts_towards_the_required_rankings():
 def test_only_the_last_required_ranking_of_a_parent_moves_the_tree(tree_manager, monkeypatch):
     tree_manager(num_required_rankings=2)
     synced = []
-    monkeypatch.setattr(tree_lifecycle, "sync_tree", lambda **kwargs: synced.append(kwargs["tree_id"]))
+    monkeypatch.setattr(tree_transitions, "sync_tree", lambda **kwargs: synced.append(kwargs["tree_id"]))
     root = make_ranking_tree(replies=2)
     for _ in range(2):
         user = UserFactory()

@@ -5,7 +5,6 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotation import selectors
 from annotation.errors import (
     InvalidTaskType,
     NoTaskAvailable,
@@ -15,6 +14,7 @@ from annotation.errors import (
     TooManyPendingTasks,
 )
 from annotation.models import Message, MessageTree, Task, TaskState, TaskType, TreeState
+from annotation.selectors import task_candidates, tasks
 from annotation.services.submissions import submit_ranking, submit_text
 from annotation.services.task_handout import (
     acknowledge_task,
@@ -25,7 +25,6 @@ from annotation.services.task_handout import (
     skip_task,
 )
 from core.errors import RateLimited, UserDisabled
-from moderation.models import ModerationAction
 from tests.factories import MessageFactory, UserFactory, make_prompt, make_ranking_tree, make_reply
 
 pytestmark = pytest.mark.django_db
@@ -209,17 +208,6 @@ def test_skipping_a_review_or_a_ranking_counts_on_the_message():
     assert pending.emojis == {"_skip_labeling": 1} and pending.review_claims == 0
 
 
-def test_a_tree_whose_replies_are_skipped_too_often_is_halted(tree_manager):
-    tree_manager(auto_mod_max_skip_reply=2)
-    root = make_prompt()
-    for _ in range(2):
-        user = UserFactory()
-        skip_task(task=request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY), user=user, reason="x")
-    assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.HALTED_BY_MODERATOR
-    action = ModerationAction.objects.get(tree_id=root.tree_id)
-    assert action.kind == ModerationAction.Kind.AUTO and action.moderator is None
-
-
 def test_expired_claims_free_their_slot(tree_manager):
     tree_manager(max_children_count=1)
     root = make_prompt()
@@ -233,7 +221,7 @@ def test_expired_claims_free_their_slot(tree_manager):
     first.refresh_from_db()
     root.refresh_from_db()
     assert first.state == TaskState.EXPIRED and root.reply_claims == 0
-    assert selectors.open_tasks(user=first_user).count() == 0
+    assert tasks.open_tasks(user=first_user).count() == 0
 
     # The slot is free: the late submission is still accepted...
     reply = submit_text(task=first, user=first_user, text="Late, but here.")
@@ -318,17 +306,6 @@ def test_locking_a_task_brings_the_callers_object_up_to_date():
             lock_task(task=task, user=UserFactory())
 
 
-def test_task_availability_counts_candidates_per_type():
-    root = make_prompt()
-    make_reply(root, accepted=False)
-    make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
-    counts = selectors.task_availability(user=UserFactory(), lang="en")
-    assert counts[TaskType.ASSISTANT_REPLY] == 1
-    assert counts[TaskType.LABEL_ASSISTANT_REPLY] == 1
-    assert counts[TaskType.LABEL_INITIAL_PROMPT] == 1
-    assert counts[TaskType.RANK_ASSISTANT_REPLIES] == 0 and counts[TaskType.INITIAL_PROMPT] == 1
-
-
 def test_the_hand_out_runs_a_bounded_number_of_queries(django_assert_max_num_queries):
     for _ in range(5):
         root = make_prompt()
@@ -371,7 +348,7 @@ def test_a_window_that_holds_every_tree_of_the_language_is_not_searched_again():
     with CaptureQueriesContext(connection) as queries, pytest.raises(NoTaskAvailable):
         request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
     candidate_searches = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
-    assert len(candidate_searches) == 1 and f"LIMIT {selectors.TREE_WINDOW}" in candidate_searches[0]
+    assert len(candidate_searches) == 1 and f"LIMIT {task_candidates.TREE_WINDOW}" in candidate_searches[0]
 
 
 @pytest.mark.postgres
@@ -381,4 +358,4 @@ def test_a_reply_hand_out_looks_at_a_window_of_growing_trees():
     with CaptureQueriesContext(connection) as queries:
         request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
     candidate_query = next(q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"])
-    assert f"LIMIT {selectors.TREE_WINDOW}" in candidate_query
+    assert f"LIMIT {task_candidates.TREE_WINDOW}" in candidate_query

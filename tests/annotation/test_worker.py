@@ -53,7 +53,7 @@ def test_a_real_worker_expires_stale_claims(worker):
     task = request_task(user=UserFactory(), lang="en", task_type="label_initial_prompt")
     Task.objects.filter(pk=task.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
-    expired = worker("annotation.tasks.expire_stale_tasks").get(timeout=120)
+    expired = worker("annotation.jobs.expire_stale_tasks").get(timeout=120)
 
     assert expired == 1
     assert Task.objects.get(pk=task.pk).state == TaskState.EXPIRED

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from annotation.models import Message, MessageTree, Ranking, Review, TreeState
-from annotation.services import tree_lifecycle
+from annotation.services.tree_checks import recheck_trees
+from annotation.services.tree_state import reply_limit
 from exports.generator import generate
 from exports.services.importing import import_file
 from tests.exports.conftest import assert_round_trip, canonical, export_objs
@@ -122,7 +123,7 @@ def test_a_generated_collection_is_where_its_messages_put_it(settings):
     assert states[TreeState.GROWING] and states[TreeState.RANKING] and states[TreeState.READY_FOR_SCORING]
     assert Message.objects.filter(tree__state=TreeState.GROWING, review_result__isnull=True).exists()
 
-    assert tree_lifecycle.recheck_trees() == []
+    assert recheck_trees() == []
     open_trees = set(OPEN_STATES)
     for message in Message.objects.select_related("tree"):
         tree = message.tree
@@ -131,7 +132,7 @@ def test_a_generated_collection_is_where_its_messages_put_it(settings):
         assert message.role != "prompter" or message.children_count <= tree.max_children_count
         # ...and a tree that can still take replies holds no more than the platform would have let in.
         if tree.state in open_trees:
-            assert message.children_count <= tree_lifecycle.reply_limit(message, tree)
+            assert message.children_count <= reply_limit(message, tree)
     # Past growing, an assistant reply may hold more follow-ups than num_prompter_replies, as in the release.
     assert Message.objects.filter(
         role="assistant", children_count__gt=settings.TREE_MANAGER.num_prompter_replies

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore, TreeState
-from annotation.services import tree_lifecycle
+from annotation.services import tree_transitions
+from annotation.services.tree_checks import recheck_trees
+from annotation.services.tree_transitions import sync_tree
 from exports.filters import ExportFilter
 from exports.services import importing
 from exports.services.importing import ImportFailed, import_file
@@ -191,7 +193,7 @@ def test_an_imported_tree_in_ranking_stays_in_ranking():
     # Complete as it is: its goal is its own size (3 accepted messages), not this platform's 12.
     assert ranking.goal_tree_size == 3
     assert MessageTree.objects.get(lang="de").goal_tree_size == 12
-    assert tree_lifecycle.sync_tree(tree_id=ranking.id).state == TreeState.RANKING
+    assert tree_transitions.sync_tree(tree_id=ranking.id).state == TreeState.RANKING
 
 
 def _node(role, *replies, accepted=True, **fields):
@@ -237,15 +239,15 @@ def test_an_imported_tree_keeps_limits_widened_to_what_it_holds(tmp_path, settin
     for message in Message.objects.select_related("tree"):
         assert message.depth <= message.tree.max_depth
         assert message.role != "prompter" or message.children_count <= message.tree.max_children_count
-    assert tree_lifecycle.recheck_trees() == []
+    assert recheck_trees() == []
 
 
 def test_an_imported_tree_in_ranking_with_an_undecided_reply_stays_in_ranking(tmp_path):
     # Releases hold such trees: their platform ranked a tree once it held enough accepted replies.
     prompt = _node("prompter", _node("assistant"), _node("assistant"), _node("assistant", accepted=None))
     import_file(_write(tmp_path / "trees.jsonl", [_tree_line("ranking", prompt)]))
-    assert tree_lifecycle.recheck_trees() == []
-    tree = tree_lifecycle.sync_tree(tree_id=prompt["message_id"])
+    assert recheck_trees() == []
+    tree = sync_tree(tree_id=prompt["message_id"])
     assert (tree.state, tree.goal_tree_size) == (TreeState.RANKING, 3)
 
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from annotation.models import ACTIVE_TREE_STATES, MessageTree
-from annotation.services.tree_lifecycle import recheck_trees
+from annotation.services.tree_checks import recheck_trees
 
 
 class Command(BaseCommand):

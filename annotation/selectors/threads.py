@@ -1,37 +1,21 @@
-"""Reads for the volunteer pages: the messages a task shows, the task chooser, trees and threads to browse."""
+"""Threads and trees as a viewer may see them: the conversation pages, the API's message reads, task threads."""
 
 from collections import defaultdict
 from uuid import UUID
 
 from accounts.models import User
-from annotation.models import EmojiReaction, Message, MessageTree, Task, TaskType
+from annotation.models import EmojiReaction, Message, MessageTree
 from annotation.policies import can_see_deleted_messages
-from annotation.selectors import open_tasks, task_availability
 from core.errors import NotFound
 
 
-def task_messages(*, task: Task) -> tuple[list[Message], list[Message]]:
-    """The thread (root first) and, for ranking tasks, the replies to rank in the shown order: one query."""
-    thread_ids = [str(pk) for pk in task.payload.get("thread", [])]
-    reply_ids = [str(pk) for pk in task.payload.get("replies", [])]
-    by_id = {str(m.pk): m for m in Message.objects.filter(pk__in=[*thread_ids, *reply_ids])}
-    return [by_id[pk] for pk in thread_ids if pk in by_id], [by_id[pk] for pk in reply_ids if pk in by_id]
-
-
-def chooser_context(*, user: User, lang: str | None) -> dict:
-    """What the task chooser shows: the user's languages, the chosen one, and per task type what is available."""
-    languages = list(user.languages) or ["en"]
-    if lang not in languages:
-        lang = languages[0]
-    available = task_availability(user=user, lang=lang)
-    types = [{"value": value, "label": label, "count": available.get(value, 0)} for value, label in TaskType.choices]
-    return {
-        "languages": languages,
-        "lang": lang,
-        "task_types": types,
-        "any_available": any(t["count"] for t in types),
-        "open_tasks": list(open_tasks(user=user)[:8]),
-    }
+def thread_messages(*, message: Message) -> list[Message]:
+    """The messages from the root down to ``message`` (inclusive), oldest first, in one query."""
+    by_id = {m.pk: m for m in Message.objects.filter(tree_id=message.tree_id, depth__lt=message.depth)}
+    thread = [message]
+    while thread[-1].parent_id is not None and thread[-1].parent_id in by_id:
+        thread.append(by_id[thread[-1].parent_id])
+    return thread[::-1]
 
 
 def _attach_reactions(*, viewer: User, messages: list[Message]) -> None:
@@ -99,6 +83,15 @@ def thread_view(*, message_id: UUID, viewer: User) -> tuple[list[Message], list[
         thread.append(current)
         current = visible.get(current.parent_id)
     return thread[::-1], message.replies
+
+
+def flatten(root: Message) -> list[Message]:
+    """A tree from ``tree_view`` as a list: parents before their replies, level by level."""
+    flat, level = [], [root]
+    while level:
+        flat.extend(level)
+        level = [reply for message in level for reply in message.replies]
+    return flat
 
 
 def visible_message(*, message_id: UUID, viewer: User) -> Message:

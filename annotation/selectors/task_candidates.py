@@ -1,4 +1,4 @@
-"""Reads of the task engine: the items a user could be handed, threads, open tasks.
+"""The items a user could be handed: the candidate rows of each task type, and how many there are.
 
 The candidate querysets return the rows whose lock guards a slot (the parent for replies and rankings,
 the message for reviews), with the capacity condition on that row's own counters, so the hand-out can
@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from accounts.models import User
 from annotation.models import (
@@ -204,17 +203,3 @@ def task_availability(*, user: User, lang: str) -> dict[str, int]:
     for task_type in RANKING_TASK_TYPES:
         counts[task_type.value] = ranking_parents(user=user, lang=lang, task_type=task_type).count()
     return counts
-
-
-def thread_messages(*, message: Message) -> list[Message]:
-    """The messages from the root down to ``message`` (inclusive), oldest first, in one query."""
-    by_id = {m.pk: m for m in Message.objects.filter(tree_id=message.tree_id, depth__lt=message.depth)}
-    thread = [message]
-    while thread[-1].parent_id is not None and thread[-1].parent_id in by_id:
-        thread.append(by_id[thread[-1].parent_id])
-    return thread[::-1]
-
-
-def open_tasks(*, user: User) -> QuerySet[Task]:
-    """The user's tasks that still hold their slot, newest first."""
-    return Task.objects.filter(user=user, state=TaskState.OPEN, expires_at__gt=timezone.now()).order_by("-created_at")

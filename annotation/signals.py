@@ -1,0 +1,6 @@
+"""Events of the task engine that other apps may act on; they are sent once the change is committed."""
+
+from django.dispatch import Signal
+
+# A volunteer skipped a task. Arguments: task_id, task_type, tree_id (None for an initial prompt), skipped_at.
+task_skipped = Signal()

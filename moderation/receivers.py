@@ -1,0 +1,15 @@
+"""What moderation does when the task engine announces an event (connected in ModerationConfig.ready)."""
+
+import uuid
+from datetime import datetime
+
+from annotation.models import REPLY_TASK_TYPES
+from moderation.services.automoderation import halt_if_skipped_too_often
+
+
+def task_skipped(
+    sender: object, *, task_type: str, tree_id: uuid.UUID | None, skipped_at: datetime, **kwargs: object
+) -> None:
+    # Only skipped replies count towards halting a tree.
+    if task_type in REPLY_TASK_TYPES and tree_id is not None:
+        halt_if_skipped_too_often(tree_id=tree_id, now=skipped_at)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from annotation.errors import NotTaskOwner, TaskClosed, WrongTaskKind
 from annotation.models import Draft, TaskState, TaskType
 from annotation.services.drafts import discard_drafts, draft_for, save_draft
-from annotation.services.task_handout import expire_stale_tasks, request_task, skip_task
+from annotation.services.task_handout import expire_stale_tasks, release_task, request_task, skip_task
 from tests.factories import UserFactory, make_trees_for_every_task_type
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +57,19 @@ def test_the_text_of_an_expired_task_is_offered_on_the_next_task_for_the_same_pa
 def test_unsent_initial_prompts_carry_over_but_skipped_ones_do_not(user):
     first = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
     save_draft(user=user, task=first, text="an idea")
+    # Asking for a prompt again gives back the one held, with its text.
+    assert request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT) == first
+    # A prompt that lost its claim leaves its text to the next one.
+    release_task(task=first, user=user)
     second = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
-    assert draft_for(user=user, task=second).text == "an idea"
-    skip_task(task=first, user=user, reason="other")
-    assert draft_for(user=user, task=second) is None
-    assert draft_for(user=user, task=first).text == "an idea"
+    assert second != first and draft_for(user=user, task=second).text == "an idea"
+    save_draft(user=user, task=second, text="another idea")
+    skip_task(task=second, user=user, reason="other")
+    third = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    assert draft_for(user=user, task=third) is None
+    # The skipped task keeps its own text on its page; what was offered to it is gone.
+    assert draft_for(user=user, task=second).text == "another idea"
+    assert draft_for(user=user, task=first) is None
 
 
 def test_discard_forgets_the_drafts_for_the_same_parent(user):

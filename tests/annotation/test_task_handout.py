@@ -44,7 +44,10 @@ def test_a_reply_task_claims_a_slot_and_shows_the_thread():
     assert parent.reply_claims == 1
     expected = [str(root.pk)] if parent == root else [str(root.pk), str(answer.pk), str(follow_up.pk)]
     assert task.payload["thread"] == expected
-    lease = task.expires_at - task.created_at
+    # A short lease until the task is shown, then the reply lease.
+    assert timedelta(minutes=14) < task.expires_at - task.created_at <= timedelta(minutes=15)
+    task = acknowledge_task(task=task, user=user)
+    lease = task.expires_at - task.acknowledged_at
     assert timedelta(minutes=29) < lease <= timedelta(minutes=30)
 
 
@@ -85,8 +88,10 @@ def test_own_messages_and_other_languages_are_not_offered():
 
 
 def test_a_random_request_falls_back_to_an_initial_prompt():
-    task = request_task(user=UserFactory(), lang="en")
+    user = UserFactory()
+    task = request_task(user=user, lang="en")
     assert task.type == TaskType.INITIAL_PROMPT and task.payload["thread"] == []
+    task = acknowledge_task(task=task, user=user)
     assert abs(task.expires_at - task.created_at - timedelta(hours=48)) < timedelta(seconds=5)
 
 
@@ -166,11 +171,13 @@ def test_an_unknown_task_type_or_a_disabled_user_is_refused():
 def test_at_most_max_pending_tasks_per_user(tree_manager):
     tree_manager(max_pending_tasks_per_user=3)
     user = UserFactory()
-    tasks = [request_task(user=user, lang="en") for _ in range(3)]
+    # One per language: a second request in a language would give back the task held there.
+    tasks = [request_task(user=user, lang=lang) for lang in ("en", "de", "fr")]
+    assert len({task.pk for task in tasks}) == 3
     with pytest.raises(TooManyPendingTasks):
-        request_task(user=user, lang="en")
+        request_task(user=user, lang="es")
     skip_task(task=tasks[0], user=user, reason="")
-    request_task(user=user, lang="en")
+    request_task(user=user, lang="es")
 
 
 def test_task_requests_are_rate_limited(tree_manager):
@@ -225,6 +232,7 @@ def test_expired_claims_free_their_slot(tree_manager):
     root = make_prompt()
     first_user = UserFactory()
     first = request_task(user=first_user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    first = acknowledge_task(task=first, user=first_user)
     with pytest.raises(NoTaskAvailable):
         request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
 

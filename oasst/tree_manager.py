@@ -37,7 +37,12 @@ class TreeManagerSettings:
     p_full_labeling_review_prompt: float = 1.0
     p_full_labeling_review_reply_assistant: float = 1.0
     p_full_labeling_review_reply_prompter: float = 0.1
+    # Leases: a task not yet shown (acknowledged) holds its slot briefly; once shown, a reply task for
+    # reply_task_lease_minutes and a review or ranking task for review_task_lease_minutes, both renewed while
+    # the page is open; an initial prompt (no slot) until task_expiry_hours, the hard end of every task.
+    unacknowledged_task_minutes: int = 15
     reply_task_lease_minutes: int = 30
+    review_task_lease_minutes: int = 60
     task_expiry_hours: int = 48
     max_pending_tasks_per_user: int = 8
     # Submission checks and rate limits (SPEC 3)

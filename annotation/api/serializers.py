@@ -206,6 +206,10 @@ class RankingSerializer(serializers.Serializer):
         return [ranking.ranked_message_ids[i] for i in ranking.ranking]
 
 
+class ReleasedSerializer(serializers.Serializer):
+    released = serializers.IntegerField(help_text="How many open tasks were released.")
+
+
 class SubmissionResultSerializer(serializers.Serializer):
     task = TaskSerializer()
     message = MessageSerializer(allow_null=True, help_text="Text tasks: the new message.")

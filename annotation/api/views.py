@@ -81,7 +81,11 @@ class TaskListView(ApiView):
     @extend_schema(
         summary="Request a task",
         description="Hands out a task of the given type (or a weighted random one) in a language. "
-        "The task claims its slot until it is submitted, skipped or expires.",
+        "The task claims its slot until it is submitted, skipped, released or expires: for "
+        "`unacknowledged_task_minutes` until it is acknowledged, then for its kind's lease. "
+        "If the user already holds an open, untouched task of that type (any type for random) in that "
+        "language (nothing submitted, no draft text; an initial prompt is given back even with a draft), "
+        "that task is returned instead of a new one.",
         request=s.TaskRequestSerializer,
         responses=_responses(s.TaskSerializer, 201),
         tags=["tasks"],
@@ -123,7 +127,9 @@ class TaskDetailView(ApiView):
 class TaskAckView(ApiView):
     @extend_schema(
         summary="Acknowledge a task",
-        description="Says the task is being shown.",
+        description="Says the task is being shown; its short first lease becomes its kind's lease (reply "
+        "tasks `reply_task_lease_minutes`, review and ranking tasks `review_task_lease_minutes`, initial "
+        "prompts until the hard end).",
         request=None,
         responses=_responses(s.TaskSerializer),
         tags=["tasks"],
@@ -136,7 +142,8 @@ class TaskAckView(ApiView):
 class TaskRenewView(ApiView):
     @extend_schema(
         summary="Renew a task's lease",
-        description="Keeps the slot while the volunteer is still writing.",
+        description="Keeps the slot while the volunteer is still at the task (any kind; up to "
+        "`task_expiry_hours` after the hand-out). Renewing also acknowledges the task.",
         request=None,
         responses=_responses(s.TaskSerializer),
         tags=["tasks"],
@@ -159,6 +166,34 @@ class TaskSkipView(ApiView):
         task = tasks.get_task(user=request.user, task_id=task_id)
         task = task_handout.skip_task(task=task, user=request.user, reason=data["reason"])
         return Response(_task_data(request, task))
+
+
+class TaskReleaseView(ApiView):
+    @extend_schema(
+        summary="Release a task",
+        description="Gives an open task back without penalty: its slot is freed and it is closed as expired. "
+        "It does not count as a skip and the item may be offered to the user again. A closed task is "
+        "returned unchanged.",
+        request=None,
+        responses=_responses(s.TaskSerializer),
+        tags=["tasks"],
+    )
+    def post(self, request: Request, task_id: str) -> Response:
+        task = tasks.get_task(user=request.user, task_id=task_id)
+        return Response(_task_data(request, task_handout.release_task(task=task, user=request.user)))
+
+
+class TaskReleaseAllView(ApiView):
+    @extend_schema(
+        summary="Release all my open tasks",
+        operation_id="v1_tasks_release_all",
+        description="Releases every open task of the user, as the release of one task does.",
+        request=None,
+        responses=_responses(s.ReleasedSerializer),
+        tags=["tasks"],
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"released": task_handout.release_open_tasks(user=request.user)})
 
 
 class TaskSubmitView(ApiView):

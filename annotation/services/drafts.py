@@ -1,8 +1,14 @@
-"""Text typed for a reply task, saved while the volunteer types so that nothing typed is ever lost."""
+"""Text typed for a writing task, saved while the volunteer types so that nothing typed is ever lost.
+
+A draft belongs to its task. When a task's claim is lost (it expired, or was released), its text is offered
+again on the user's next task for the same item: the same parent message, or, for initial prompts, any
+initial prompt. Once a task is sent, its text and the texts offered to it are gone; once it is skipped, the
+texts offered to it are gone and its own text stays only on that task's page (to copy after a mis-click).
+"""
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -38,25 +44,35 @@ def save_draft(*, user: User, task: Task, text: str) -> Draft:
     return draft
 
 
+def _drafts_for(*, user: User, task: Task) -> QuerySet[Draft]:
+    """The task's own draft and those left on the same item by the user's tasks whose claim was lost."""
+    left_behind = Q(task_type=task.type, parent_message_id=task.parent_message_id) & (
+        Q(task__state=TaskState.EXPIRED) | Q(task__isnull=True)
+    )
+    return Draft.objects.filter(Q(task_id=task.pk) | left_behind, user=user)
+
+
 def draft_for(*, user: User, task: Task) -> Draft | None:
-    """The newest unsent text of ``user`` for this task, or for an earlier task of the same kind on the same
-    parent message (a claim that expired, a page that crashed): so a new task for it starts with that text."""
+    """The newest unsent text of ``user`` for this task: its own, or one left by an earlier task of the same
+    kind on the same item whose claim was lost (expired or released), so a new task for it starts with that
+    text. Texts of sent or skipped tasks, and of other open tasks, are never offered."""
     if not can_act_on_task(user, task) or task.type not in DRAFT_TASK_TYPES:
         return None
-    return (
-        Draft.objects.filter(user=user, task_type=task.type, parent_message_id=task.parent_message_id)
-        .exclude(text="")
-        .exclude(Q(task__state__in=(TaskState.DONE, TaskState.SKIPPED)) & ~Q(task_id=task.pk))
-        .order_by("-updated_at")
-        .first()
-    )
+    return _drafts_for(user=user, task=task).exclude(text="").order_by("-updated_at").first()
 
 
 @transaction.atomic
 def discard_drafts(*, user: User, task: Task) -> int:
-    """Forget the drafts a submitted task used: its own and those of earlier tasks on the same parent."""
+    """Forget the drafts a sent task used: its own and those ``draft_for`` could offer it."""
     _check(user=user, task=task)
-    deleted, _details = Draft.objects.filter(
-        user=user, task_type=task.type, parent_message_id=task.parent_message_id
-    ).delete()
+    deleted, _details = _drafts_for(user=user, task=task).delete()
+    return deleted
+
+
+@transaction.atomic
+def discard_offered_drafts(*, user: User, task: Task) -> int:
+    """Forget the texts of lost claims ``draft_for`` could offer a skipped task, so that they do not come back
+    on a later one; the task's own text stays with it (``draft_for`` offers it to no other task)."""
+    _check(user=user, task=task)
+    deleted, _details = _drafts_for(user=user, task=task).exclude(task_id=task.pk).delete()
     return deleted

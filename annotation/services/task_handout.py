@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,8 @@ from annotation.labels import label_names
 from annotation.models import (
     RANKING_TASK_TYPES,
     REPLY_TASK_TYPES,
+    REVIEW_TASK_TYPES,
+    Draft,
     Message,
     Role,
     Task,
@@ -40,6 +42,7 @@ from annotation.models import (
 )
 from annotation.policies import can_act_on_task, can_request_task
 from annotation.selectors import task_candidates, threads
+from annotation.services import drafts
 from annotation.services.claims import claim_slot, release_claim
 from annotation.signals import task_skipped
 from annotation.task_kinds import TaskKind, task_kind
@@ -58,6 +61,8 @@ TASK_GROUPS = (
 )
 SKIP_EMOJI = {TaskKind.REPLY: "_skip_reply", TaskKind.REVIEW: "_skip_labeling", TaskKind.RANKING: "_skip_ranking"}
 MAX_SKIP_REASON_LENGTH = 500
+# A held task is given back only with at least this much of its lease left.
+HELD_TASK_MIN_LEASE = timedelta(minutes=1)
 
 
 def check_user(user: User) -> None:
@@ -65,12 +70,20 @@ def check_user(user: User) -> None:
         raise UserDisabled()
 
 
-def _lease_end(task_type: str, created_at: datetime, now: datetime) -> datetime:
+def _lease_end(task_type: str, created_at: datetime, now: datetime, *, acknowledged: bool = True) -> datetime:
+    """Where a lease taken or renewed at ``now`` ends: short until the task was shown, then its kind's lease;
+    never beyond ``task_expiry_hours`` after the hand-out."""
     cfg = settings.TREE_MANAGER
     hard_end = created_at + timedelta(hours=cfg.task_expiry_hours)
-    if task_type in REPLY_TASK_TYPES:
-        return min(now + timedelta(minutes=cfg.reply_task_lease_minutes), hard_end)
-    return hard_end
+    if not acknowledged:
+        minutes = cfg.unacknowledged_task_minutes
+    elif task_type in REPLY_TASK_TYPES:
+        minutes = cfg.reply_task_lease_minutes
+    elif task_type in REVIEW_TASK_TYPES or task_type in RANKING_TASK_TYPES:
+        minutes = cfg.review_task_lease_minutes
+    else:
+        return hard_end
+    return min(now + timedelta(minutes=minutes), hard_end)
 
 
 def _check_limits(user: User, now: datetime) -> None:
@@ -89,7 +102,16 @@ def _check_limits(user: User, now: datetime) -> None:
 
 
 def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task:
-    """Hand ``user`` a task in ``lang``: of ``task_type``, or of a type drawn by the SPEC 3 weights."""
+    """Hand ``user`` a task in ``lang``: of ``task_type``, or of a type drawn by the SPEC 3 weights.
+
+    Asking again for what one already holds gives that task back instead of claiming another slot (a click on
+    a task type, a step back to the dashboard, the same click again). The user's newest open task is given
+    back when it is in ``lang``, has at least ``HELD_TASK_MIN_LEASE`` of its lease left, is of ``task_type``
+    (of any type for a random request), and is untouched: nothing submitted (it is open) and no non-empty
+    draft, whether or not it was shown. A request for an initial prompt also gives back a held one with a
+    draft: prompts have no item, so a second prompt task would only leave that text behind. A task given back
+    keeps its lease and does not count against the rate or pending limits.
+    """
     check_user(user)
     if task_type in ("", "random"):
         task_type = None
@@ -105,7 +127,11 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
         elif task_type in types:
             options.append((1.0, kind, task_type))
     with transaction.atomic():
-        presence = _lock_user(user, lang)
+        presence = _lock_user(user, lang, held=_held_task(user=user, lang=lang, task_type=task_type, now=now))
+        if presence["held_task"] is not None:
+            held = Task.objects.filter(pk=presence["held_task"], state=TaskState.OPEN).first()
+            if held is not None:
+                return held
         _check_limits(user, now)
         while options:
             weight, kind, wanted = options.pop(rng.choices(range(len(options)), weights=[o[0] for o in options])[0])
@@ -121,15 +147,28 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
     raise NoTaskAvailable()
 
 
-def _lock_user(user: User, lang: str) -> dict[str, uuid.UUID | None]:
+def _lock_user(user: User, lang: str, *, held: QuerySet[Task]) -> dict[str, uuid.UUID | None]:
     """Lock the user's row (one hand-out per user at a time keeps the pending and rate limits exact); in the
-    same query, which tree states the language has trees in (task_candidates.tree_presence)."""
+    same query, which tree states the language has trees in (task_candidates.tree_presence) and the id of the task
+    ``held`` finds (``held_task``)."""
     return (
         User.objects.select_for_update(no_key=True)
         .filter(pk=user.pk)
-        .values(**task_candidates.tree_presence(lang=lang))
+        .values(**task_candidates.tree_presence(lang=lang), held_task=Subquery(held))
         .get()
     )
+
+
+def _held_task(*, user: User, lang: str, task_type: str | None, now: datetime) -> QuerySet[Task]:
+    """The id of the open task a request would give back (the rule is in ``request_task``), as a subquery."""
+    tasks = Task.objects.filter(
+        user=user, lang=lang, state=TaskState.OPEN, expires_at__gt=now + HELD_TASK_MIN_LEASE
+    ).order_by("-created_at")
+    if task_type is not None:
+        tasks = tasks.filter(type=task_type)
+    if task_type != TaskType.INITIAL_PROMPT:
+        tasks = tasks.exclude(Exists(Draft.objects.filter(task=OuterRef("pk")).exclude(text="")))
+    return tasks.values("pk")[:1]
 
 
 def _tree_state(kind: TaskKind, task_type: str | None) -> str:
@@ -183,7 +222,7 @@ def _new_task(*, user: User, lang: str, task_type: str, now: datetime, row: Mess
         user=user,
         lang=lang,
         payload=payload,
-        expires_at=_lease_end(task_type, now, now),
+        expires_at=_lease_end(task_type, now, now, acknowledged=False),
         **fields,
     )
 
@@ -280,25 +319,28 @@ def lock_task(*, task: Task, user: User) -> Task:
 
 
 def acknowledge_task(*, task: Task, user: User) -> Task:
-    """The volunteer's client has shown the task."""
+    """The volunteer's client has shown the task: its short first lease becomes its kind's lease."""
     now = timezone.now()
-    # The usual case, an open task of this user shown for the first time, in one statement.
+    # The usual case, an open task of this user shown for the first time, in one statement. The type and the
+    # hand-out time the lease depends on never change, so the caller's copy of them will do.
     first_time = Q(pk=task.pk, user=user, state=TaskState.OPEN, acknowledged_at__isnull=True)
-    if Task.objects.filter(first_time).update(acknowledged_at=now):
-        task.acknowledged_at = now
+    lease_end = _lease_end(task.type, task.created_at, now)
+    if Task.objects.filter(first_time).update(acknowledged_at=now, expires_at=lease_end):
+        task.acknowledged_at, task.expires_at = now, lease_end
         return task
     with transaction.atomic():
         task = lock_task(task=task, user=user)
         if task.state != TaskState.OPEN:
             raise TaskClosed()
         if task.acknowledged_at is None:
-            task.acknowledged_at = now
-            task.save(update_fields=["acknowledged_at"])
+            task.acknowledged_at, task.expires_at = now, _lease_end(task.type, task.created_at, now)
+            task.save(update_fields=["acknowledged_at", "expires_at"])
     return task
 
 
 def renew_task(*, task: Task, user: User) -> Task:
-    """Extend the lease of a reply task while its page is open (up to ``task_expiry_hours`` in all)."""
+    """Extend the lease of a task while its page is open (up to ``task_expiry_hours`` in all); a renewal says
+    the task is shown, so it acknowledges it too."""
     now = timezone.now()
     with transaction.atomic():
         task = lock_task(task=task, user=user)
@@ -310,14 +352,18 @@ def renew_task(*, task: Task, user: User) -> Task:
         new_end = _lease_end(task.type, task.created_at, now)
         if new_end <= now:
             raise TaskExpired()
-        if task.type in REPLY_TASK_TYPES:
-            task.expires_at = new_end
-            task.save(update_fields=["expires_at"])
+        task.expires_at = new_end
+        fields = ["expires_at"]
+        if task.acknowledged_at is None:
+            task.acknowledged_at = now
+            fields.append("acknowledged_at")
+        task.save(update_fields=fields)
     return task
 
 
 def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
-    """Close a task unfinished; the reason is kept and the item never comes back to this user."""
+    """Close a task unfinished; the reason is kept and the item never comes back to this user, nor does text
+    typed for it (see drafts.discard_offered_drafts)."""
     now = timezone.now()
     reason = (reason or "").strip()
     if len(reason) > MAX_SKIP_REASON_LENGTH:
@@ -342,9 +388,39 @@ def skip_task(*, task: Task, user: User, reason: str = "") -> Task:
         task.skip_reason = reason
         task.closed_at = now
         task.save(update_fields=["state", "skip_reason", "closed_at"])
+        if task.type in drafts.DRAFT_TASK_TYPES:
+            drafts.discard_offered_drafts(user=user, task=task)
         skipped = {"task_id": task.pk, "task_type": task.type, "tree_id": task.tree_id, "skipped_at": now}
         transaction.on_commit(lambda: task_skipped.send(sender=Task, **skipped))
     return task
+
+
+def release_task(*, task: Task, user: User) -> Task:
+    """Give an open task back without penalty: its slot is freed at once and it is closed as expired, so it
+    is no skip (no skip counter, no auto-moderation) and the item may come back to the user; text typed for it
+    is offered again like that of any lost claim. A closed task is left as it is."""
+    with transaction.atomic():
+        task = lock_task(task=task, user=user)
+        if task.state == TaskState.OPEN:
+            _close_released([task], now=timezone.now())
+    return task
+
+
+def release_open_tasks(*, user: User) -> int:
+    """Release (as ``release_task``) every open task of ``user``; returns how many were released."""
+    with transaction.atomic():
+        tasks = list(Task.objects.filter(user=user, state=TaskState.OPEN).order_by("pk").select_for_update(no_key=True))
+        _close_released(tasks, now=timezone.now())
+    return len(tasks)
+
+
+def _close_released(tasks: list[Task], *, now: datetime) -> None:
+    """Free the slots of locked open tasks and close them as expired."""
+    for task in tasks:
+        release_claim(task=task)
+        task.state, task.closed_at = TaskState.EXPIRED, now
+    if tasks:
+        Task.objects.filter(pk__in=[t.pk for t in tasks]).update(state=TaskState.EXPIRED, closed_at=now)
 
 
 def expire_stale_tasks(*, now: datetime | None = None) -> int:

@@ -16,7 +16,14 @@ from annotation.models import Task, TaskState, TaskType
 from annotation.selectors.tasks import chooser_context, task_messages
 from annotation.services.drafts import discard_drafts, draft_for, save_draft
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
-from annotation.services.task_handout import acknowledge_task, renew_task, request_task, skip_task
+from annotation.services.task_handout import (
+    acknowledge_task,
+    release_open_tasks,
+    release_task,
+    renew_task,
+    request_task,
+    skip_task,
+)
 from annotation.task_kinds import TaskKind, task_kind
 from core.errors import DomainError, InvalidInput
 
@@ -26,6 +33,7 @@ CLOSED_PAGE = "annotation/task_closed_page.html"
 CLOSED_PARTIAL = "annotation/partials/task_closed.html"
 NO_TASK_PAGE = "annotation/no_task_page.html"
 NO_TASK_PARTIAL = "annotation/partials/no_task.html"
+CHOOSER_PARTIAL = "annotation/partials/task_chooser_body.html"
 # Form errors are sent with this status; tasks.js lets htmx swap them in.
 UNPROCESSABLE = 422
 
@@ -108,6 +116,9 @@ def _next_task(request: HttpRequest, *, lang: str) -> HttpResponse:
     url = reverse("annotation:task_detail", args=[task.pk])
     if not request.htmx:
         return redirect(url)
+    if task.acknowledged_at is None:
+        # Shown right here, in place of the task just done.
+        task = acknowledge_task(task=task, user=request.user)
     response = _render_task(request, task)
     response["HX-Push-Url"] = url
     return response
@@ -123,7 +134,31 @@ def task_chooser(request: HttpRequest) -> HttpResponse:
     """The chooser's body for another language (the dashboard's language picker swaps it in)."""
     context = chooser_context(user=request.user, lang=request.GET.get("lang"))
     request.session["task_lang"] = context["lang"]
-    return render(request, "annotation/partials/task_chooser_body.html", context)
+    return render(request, CHOOSER_PARTIAL, context)
+
+
+def _render_chooser(request: HttpRequest) -> HttpResponse:
+    """The chooser's body after a change to the open tasks (htmx), or the dashboard it lives on."""
+    if not request.htmx:
+        return redirect("dashboard")
+    lang = request.POST.get("lang") or request.session.get("task_lang")
+    return render(request, CHOOSER_PARTIAL, chooser_context(user=request.user, lang=lang))
+
+
+@volunteer_required
+@require_POST
+def task_release_all(request: HttpRequest) -> HttpResponse:
+    """Give back every open task (their slots are freed, nothing counts as skipped)."""
+    release_open_tasks(user=request.user)
+    return _render_chooser(request)
+
+
+@volunteer_required
+@require_POST
+def task_release(request: HttpRequest, task_id: UUID) -> HttpResponse:
+    """Give back one open task."""
+    release_task(task=_own_task(request, task_id), user=request.user)
+    return _render_chooser(request)
 
 
 @volunteer_required

@@ -4,6 +4,8 @@
   "use strict";
 
   var DRAFT_PREFIX = "oasst.draft.";
+  var TASK_KEY_PREFIX = DRAFT_PREFIX + "task.";
+  var DRAFT_MAX_AGE_MS = 2 * 24 * 3600 * 1000; // older browser copies are dropped
   var SAVE_DELAY_MS = 2000; // after the last keystroke
   var SAVE_MAX_WAIT_MS = 8000; // at most this long between two saves while typing
   var MIN_RENEW_DELAY_S = 10;
@@ -34,14 +36,13 @@
     });
   }
 
-  // Drafts in the browser, under the task and under the message replied to (a later task for the same
-  // message finds it there).
+  // Drafts in the browser, under the task and, for a reply, under the message replied to (a later task for
+  // the same message finds it there, as the server offers the text of a lost claim again).
   function draftKeys(element) {
     var data = element.dataset;
-    return [
-      DRAFT_PREFIX + "task." + data.taskId,
-      DRAFT_PREFIX + "parent." + data.taskType + "." + (data.parentId || "none"),
-    ];
+    var keys = [TASK_KEY_PREFIX + data.taskId];
+    if (data.parentId) keys.push(DRAFT_PREFIX + "parent." + data.taskType + "." + data.parentId);
+    return keys;
   }
 
   function readLocal(keys) {
@@ -76,6 +77,31 @@
         /* nothing to forget */
       }
     });
+  }
+
+  // Drop the browser's drafts older than DRAFT_MAX_AGE_MS and, where the page lists the open tasks (the
+  // dashboard), those of tasks that are closed.
+  function pruneLocal(openTaskIds) {
+    var stale = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (!key || key.indexOf(DRAFT_PREFIX) !== 0) continue;
+        var value = null;
+        try {
+          value = JSON.parse(localStorage.getItem(key) || "null");
+        } catch (error) {
+          /* unreadable entry: dropped below */
+        }
+        var old = !value || !value.savedAt || Date.now() - value.savedAt > DRAFT_MAX_AGE_MS;
+        var isTaskKey = key.indexOf(TASK_KEY_PREFIX) === 0;
+        var closed = openTaskIds && isTaskKey && openTaskIds.indexOf(key.slice(TASK_KEY_PREFIX.length)) < 0;
+        if (old || closed) stale.push(key);
+      }
+    } catch (error) {
+      return; /* storage disabled */
+    }
+    forgetLocal(stale);
   }
 
   function countCharacters(text) {
@@ -133,8 +159,13 @@
       navigator.sendBeacon(form.dataset.draftUrl, body);
     });
 
-    form.addEventListener("htmx:beforeRequest", function (event) {
-      if (event.detail.elt === form) clearTimeout(timer);
+    // Sending or skipping: no save may follow (the server refuses drafts of a task sent or skipped).
+    var section = form.closest("[data-task]");
+    var skipForm = section.querySelector("[data-skip-form]");
+    section.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt !== form && event.detail.elt !== skipForm) return;
+      clearTimeout(timer);
+      timer = null;
     });
 
     // The text shown comes from the server (the draft, or the text just sent back with an error); the
@@ -305,11 +336,13 @@
     dialog.showModal();
   });
 
-  // A task sent or skipped: its text is no longer needed in the browser.
+  // A task sent or skipped: its text is no longer needed in the browser. The event is fired on the swap's
+  // target (the task section); the form that asked is in the request's config.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var elt = event.detail.elt;
-    if (event.detail.xhr.status !== 200 || !elt.matches || !elt.matches("#task-form, [data-skip-form]")) return;
-    var form = elt.closest("[data-task]").querySelector("[data-editor-form]");
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (event.detail.xhr.status !== 200 || !elt || !elt.matches || !elt.matches("#task-form, [data-skip-form]")) return;
+    var section = elt.closest("[data-task]");
+    var form = section && section.querySelector("[data-editor-form]");
     if (form) forgetLocal(draftKeys(form));
   });
 
@@ -325,6 +358,10 @@
     function each(selector, fn) {
       if (scope.matches && scope.matches(selector)) fn(scope);
       scope.querySelectorAll(selector).forEach(fn);
+    }
+    var openTasks = scope.querySelector("[data-open-task-ids]");
+    if (scope === document || scope === document.body || openTasks) {
+      pruneLocal(openTasks ? openTasks.dataset.openTaskIds.split(/\s+/).filter(Boolean) : null);
     }
     each("[data-editor-form]", initEditor);
     each("[data-rank-list]", initRanking);

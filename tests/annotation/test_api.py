@@ -53,6 +53,8 @@ def test_schema_lists_the_endpoints_and_generates_without_warnings(tmp_path):
     for path in [
         "/api/v1/tasks/",
         "/api/v1/tasks/availability/",
+        "/api/v1/tasks/release/",
+        "/api/v1/tasks/{task_id}/release/",
         "/api/v1/tasks/{task_id}/submit/",
         "/api/v1/messages/{message_id}/tree/",
         "/api/v1/messages/{message_id}/emojis/",
@@ -168,14 +170,54 @@ def test_no_task_available_and_rate_limit(api, tree_manager):
     assert_error(request_task(api, "rank_assistant_replies"), 404, "no_task_available")
     tree_manager(rate_limit_task_requests=2)
     for _ in range(2):
-        assert request_task(api, "initial_prompt").status_code == 201
+        response = request_task(api, "initial_prompt")
+        assert response.status_code == 201
+        # Skipped, so that the next request is not answered with the task held.
+        api.post(f"{TASKS}{response.json()['id']}/skip/", {}, format="json")
     assert_error(request_task(api, "initial_prompt"), 429, "rate_limited")
 
 
 def test_too_many_pending_tasks(api, tree_manager):
     tree_manager(max_pending_tasks_per_user=1)
     assert request_task(api, "initial_prompt").status_code == 201
-    assert_error(request_task(api, "initial_prompt"), 409, "too_many_pending_tasks")
+    # In another language, so that the task held is not what the request gives back.
+    assert_error(request_task(api, "initial_prompt", lang="de"), 409, "too_many_pending_tasks")
+
+
+def test_asking_again_gives_back_the_task_held_and_release_frees_it(api, user, django_assert_num_queries):
+    prompt = make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+    first = request_task(api, "label_initial_prompt")
+    assert first.status_code == 201
+    api.post(f"{TASKS}{first.json()['id']}/ack/")
+    for task_type in ("label_initial_prompt", "random"):
+        again = request_task(api, task_type)
+        assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert Task.objects.filter(user=user).count() == 1
+    prompt.refresh_from_db()
+    assert prompt.review_claims == 1
+
+    # The token with its user (1); a savepoint, the tasks locked, the claim freed, the tasks closed, the
+    # savepoint released (5).
+    with django_assert_num_queries(6):
+        response = api.post(f"{TASKS}release/")
+    assert (response.status_code, response.json()) == (200, {"released": 1})
+    prompt.refresh_from_db()
+    assert prompt.review_claims == 0 and prompt.emojis == {}
+    assert Task.objects.get(pk=first.json()["id"]).state == TaskState.EXPIRED
+    assert api.post(f"{TASKS}release/").json() == {"released": 0}
+
+
+def test_release_one_task(api, user, django_assert_num_queries):
+    make_prompt(state=TreeState.INITIAL_PROMPT_REVIEW, accepted=False)
+    review = request_task(api, "label_initial_prompt").json()
+    prompt = request_task(api, "initial_prompt").json()
+    # The token with its user (1), the task (1); a savepoint, the task locked, the claim freed, the task closed,
+    # the savepoint released (5); the task's thread (1).
+    with django_assert_num_queries(8):
+        response = api.post(f"{TASKS}{review['id']}/release/")
+    assert response.status_code == 200 and response.json()["state"] == "expired"
+    assert Task.objects.get(pk=prompt["id"]).state == TaskState.OPEN
+    assert_error(api_client_for(UserFactory()).post(f"{TASKS}{prompt['id']}/release/"), 404, "not_found")
 
 
 def test_availability(api):

@@ -6,7 +6,8 @@ from django.utils import timezone
 from annotation.errors import NotTaskOwner, TaskClosed, WrongTaskKind
 from annotation.models import Draft, TaskState, TaskType
 from annotation.services.drafts import discard_drafts, draft_for, save_draft
-from annotation.services.task_handout import expire_stale_tasks, request_task, skip_task
+from annotation.services.submissions import submit_text
+from annotation.services.task_handout import expire_stale_tasks, release_task, request_task, skip_task
 from tests.factories import UserFactory, make_trees_for_every_task_type
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +58,19 @@ def test_the_text_of_an_expired_task_is_offered_on_the_next_task_for_the_same_pa
 def test_unsent_initial_prompts_carry_over_but_skipped_ones_do_not(user):
     first = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
     save_draft(user=user, task=first, text="an idea")
+    # Asking for a prompt again gives back the one held, with its text.
+    assert request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT) == first
+    # A prompt that lost its claim leaves its text to the next one.
+    release_task(task=first, user=user)
     second = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
-    assert draft_for(user=user, task=second).text == "an idea"
-    skip_task(task=first, user=user, reason="other")
-    assert draft_for(user=user, task=second) is None
-    assert draft_for(user=user, task=first).text == "an idea"
+    assert second != first and draft_for(user=user, task=second).text == "an idea"
+    save_draft(user=user, task=second, text="another idea")
+    skip_task(task=second, user=user, reason="other")
+    third = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    assert draft_for(user=user, task=third) is None
+    # The skipped task keeps its own text on its page; what was offered to it is gone.
+    assert draft_for(user=user, task=second).text == "another idea"
+    assert draft_for(user=user, task=first) is None
 
 
 def test_discard_forgets_the_drafts_for_the_same_parent(user):
@@ -71,3 +80,35 @@ def test_discard_forgets_the_drafts_for_the_same_parent(user):
     save_draft(user=user, task=other, text="still mine")
     assert discard_drafts(user=user, task=task) == 1
     assert list(Draft.objects.values_list("text", flat=True)) == ["still mine"]
+
+
+def test_the_text_of_another_open_task_is_never_offered(user):
+    english = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    save_draft(user=user, task=english, text="still being written")
+    german = request_task(user=user, lang="de", task_type=TaskType.INITIAL_PROMPT)
+    assert german != english and draft_for(user=user, task=german) is None
+
+
+def test_a_sent_prompt_leaves_nothing_for_the_next_one(user):
+    lost = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    save_draft(user=user, task=lost, text="from a lost claim")
+    expire_stale_tasks(now=timezone.now() + timedelta(days=3))
+    sent = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    assert draft_for(user=user, task=sent).text == "from a lost claim"
+    save_draft(user=user, task=sent, text="from a lost claim, finished")
+    submit_text(task=sent, user=user, text="from a lost claim, finished")
+    assert discard_drafts(user=user, task=sent) == 2
+    following = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    assert draft_for(user=user, task=following) is None
+
+
+def test_a_skip_drops_the_texts_offered_to_it_but_keeps_its_own(user):
+    task = request_task(user=user, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    save_draft(user=user, task=task, text="lost claim")
+    release_task(task=task, user=user)
+    again = request_task(user=user, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    assert again.parent_message_id == task.parent_message_id
+    save_draft(user=user, task=again, text="second try")
+    skip_task(task=again, user=user, reason="other")
+    assert list(Draft.objects.values_list("text", flat=True)) == ["second try"]
+    assert draft_for(user=user, task=again).text == "second try"

@@ -15,17 +15,27 @@ from annotation.errors import (
 )
 from annotation.models import Message, MessageTree, Task, TaskState, TaskType, TreeState
 from annotation.selectors import task_candidates, tasks
+from annotation.services.drafts import save_draft
 from annotation.services.submissions import submit_ranking, submit_text
 from annotation.services.task_handout import (
     acknowledge_task,
     expire_stale_tasks,
     lock_task,
+    release_open_tasks,
+    release_task,
     renew_task,
     request_task,
     skip_task,
 )
 from core.errors import RateLimited, UserDisabled
-from tests.factories import MessageFactory, UserFactory, make_prompt, make_ranking_tree, make_reply
+from tests.factories import (
+    MessageFactory,
+    UserFactory,
+    make_prompt,
+    make_ranking_tree,
+    make_reply,
+    make_trees_for_every_task_type,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +53,10 @@ def test_a_reply_task_claims_a_slot_and_shows_the_thread():
     assert parent.reply_claims == 1
     expected = [str(root.pk)] if parent == root else [str(root.pk), str(answer.pk), str(follow_up.pk)]
     assert task.payload["thread"] == expected
-    lease = task.expires_at - task.created_at
+    # A short lease until the task is shown, then the reply lease.
+    assert timedelta(minutes=14) < task.expires_at - task.created_at <= timedelta(minutes=15)
+    task = acknowledge_task(task=task, user=user)
+    lease = task.expires_at - task.acknowledged_at
     assert timedelta(minutes=29) < lease <= timedelta(minutes=30)
 
 
@@ -84,8 +97,10 @@ def test_own_messages_and_other_languages_are_not_offered():
 
 
 def test_a_random_request_falls_back_to_an_initial_prompt():
-    task = request_task(user=UserFactory(), lang="en")
+    user = UserFactory()
+    task = request_task(user=user, lang="en")
     assert task.type == TaskType.INITIAL_PROMPT and task.payload["thread"] == []
+    task = acknowledge_task(task=task, user=user)
     assert abs(task.expires_at - task.created_at - timedelta(hours=48)) < timedelta(seconds=5)
 
 
@@ -165,11 +180,13 @@ def test_an_unknown_task_type_or_a_disabled_user_is_refused():
 def test_at_most_max_pending_tasks_per_user(tree_manager):
     tree_manager(max_pending_tasks_per_user=3)
     user = UserFactory()
-    tasks = [request_task(user=user, lang="en") for _ in range(3)]
+    # One per language: a second request in a language would give back the task held there.
+    tasks = [request_task(user=user, lang=lang) for lang in ("en", "de", "fr")]
+    assert len({task.pk for task in tasks}) == 3
     with pytest.raises(TooManyPendingTasks):
-        request_task(user=user, lang="en")
+        request_task(user=user, lang="es")
     skip_task(task=tasks[0], user=user, reason="")
-    request_task(user=user, lang="en")
+    request_task(user=user, lang="es")
 
 
 def test_task_requests_are_rate_limited(tree_manager):
@@ -213,6 +230,7 @@ def test_expired_claims_free_their_slot(tree_manager):
     root = make_prompt()
     first_user = UserFactory()
     first = request_task(user=first_user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    first = acknowledge_task(task=first, user=first_user)
     with pytest.raises(NoTaskAvailable):
         request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
 
@@ -359,3 +377,147 @@ def test_a_reply_hand_out_looks_at_a_window_of_growing_trees():
         request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
     candidate_query = next(q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"])
     assert f"LIMIT {task_candidates.TREE_WINDOW}" in candidate_query
+
+
+# --- Giving back a task held, releasing, leases -------------------------------------------------------------
+
+
+def open_count(user) -> int:
+    return Task.objects.filter(user=user, state=TaskState.OPEN).count()
+
+
+def test_asking_again_for_a_task_held_untouched_gives_it_back(tree_manager):
+    tree_manager(max_pending_tasks_per_user=1)
+    make_prompt()
+    make_prompt()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    acknowledge_task(task=task, user=user)
+    # Shown or not, asked for by type or at random: the same task, no second claim, no pending limit.
+    assert request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY) == task
+    assert request_task(user=user, lang="en") == task
+    assert open_count(user) == 1
+    assert sorted(Message.objects.values_list("reply_claims", flat=True)) == [0, 1]
+    # An empty draft does not count as work.
+    save_draft(user=user, task=task, text="")
+    assert request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY) == task
+    # Another type, or another language, is a new request.
+    with pytest.raises(TooManyPendingTasks):
+        request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    with pytest.raises(TooManyPendingTasks):
+        request_task(user=user, lang="de", task_type=TaskType.ASSISTANT_REPLY)
+
+
+def test_a_task_with_text_or_at_the_end_of_its_lease_is_not_given_back():
+    make_prompt()
+    make_prompt()
+    make_prompt()
+    user = UserFactory()
+    typed = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    save_draft(user=user, task=typed, text="Half an answer")
+    second = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert second != typed and second.parent_message_id != typed.parent_message_id
+    assert request_task(user=user, lang="en") == second
+    Task.objects.filter(pk=second.pk).update(expires_at=timezone.now() + timedelta(seconds=30))
+    third = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert third not in (typed, second)
+    assert open_count(user) == 3
+
+
+def test_a_prompt_is_given_back_with_its_text_when_a_prompt_is_asked_for():
+    user = UserFactory()
+    prompt = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    save_draft(user=user, task=prompt, text="An idea")
+    assert request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT) == prompt
+    # A random request gives back only untouched tasks.
+    other = request_task(user=user, lang="en")
+    assert other != prompt and other.type == TaskType.INITIAL_PROMPT
+
+
+def test_giving_back_a_task_held_takes_few_queries(django_assert_num_queries):
+    make_trees_for_every_task_type()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.LABEL_ASSISTANT_REPLY)
+    # A savepoint, the user's lock with the id of the task held, that task, the savepoint's release.
+    with django_assert_num_queries(4):
+        assert request_task(user=user, lang="en", task_type=TaskType.LABEL_ASSISTANT_REPLY) == task
+
+
+def test_releasing_frees_every_slot_without_counting_as_a_skip(tree_manager):
+    tree_manager(auto_mod_max_skip_reply=1)
+    items = make_trees_for_every_task_type()
+    user = UserFactory()
+    types = [TaskType.ASSISTANT_REPLY, TaskType.LABEL_ASSISTANT_REPLY, TaskType.RANK_ASSISTANT_REPLIES]
+    tasks = [request_task(user=user, lang="en", task_type=task_type) for task_type in types]
+    prompt = request_task(user=user, lang="en", task_type=TaskType.INITIAL_PROMPT)
+    done = request_task(user=user, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    submit_text(task=done, user=user, text="A follow-up question?")
+
+    assert release_open_tasks(user=user) == 4
+    assert release_open_tasks(user=user) == 0
+    assert set(Task.objects.filter(user=user).values_list("state", flat=True)) == {TaskState.EXPIRED, TaskState.DONE}
+    assert Task.objects.get(pk=prompt.pk).closed_at is not None
+    for task_type in types:
+        item = Message.objects.get(pk=items[task_type].pk)
+        assert (item.reply_claims, item.review_claims, item.ranking_claims) == (0, 0, 0)
+        assert item.emojis == {}
+    tree = MessageTree.objects.get(pk=items[TaskType.ASSISTANT_REPLY].tree_id)
+    assert tree.state == TreeState.GROWING
+    # Not hidden for good: the same items may come back to the user.
+    assert task_candidates.reply_parents(user=user, lang="en").filter(pk=tasks[0].parent_message_id).exists()
+    assert task_candidates.review_messages(user=user, lang="en").filter(pk=tasks[1].message_id).exists()
+    assert task_candidates.ranking_parents(user=user, lang="en").filter(pk=tasks[2].parent_message_id).exists()
+
+
+def test_releasing_one_task_leaves_the_others_and_closed_tasks_alone():
+    make_trees_for_every_task_type()
+    user = UserFactory()
+    reply = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    review = request_task(user=user, lang="en", task_type=TaskType.LABEL_ASSISTANT_REPLY)
+    released = release_task(task=reply, user=user)
+    assert released.state == TaskState.EXPIRED and reply.state == TaskState.EXPIRED
+    assert Message.objects.get(pk=reply.parent_message_id).reply_claims == 0
+    assert Task.objects.get(pk=review.pk).state == TaskState.OPEN
+    skip_task(task=review, user=user)
+    assert release_task(task=review, user=user).state == TaskState.SKIPPED
+    with pytest.raises(NotTaskOwner):
+        release_task(task=review, user=UserFactory())
+
+
+def test_a_task_not_yet_shown_holds_its_slot_only_briefly(tree_manager):
+    tree_manager(max_children_count=1)
+    root = make_prompt()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert task.acknowledged_at is None
+    assert expire_stale_tasks(now=timezone.now() + timedelta(minutes=14)) == 0
+    assert expire_stale_tasks(now=timezone.now() + timedelta(minutes=16)) == 1
+    root.refresh_from_db()
+    assert root.reply_claims == 0
+    assert request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY).parent_message_id == root.pk
+
+
+def test_review_and_ranking_tasks_have_a_renewable_lease():
+    make_trees_for_every_task_type()
+    user = UserFactory()
+    for task_type in (TaskType.LABEL_ASSISTANT_REPLY, TaskType.RANK_ASSISTANT_REPLIES):
+        task = request_task(user=user, lang="en", task_type=task_type)
+        task = acknowledge_task(task=task, user=user)
+        assert task.expires_at - task.acknowledged_at == timedelta(minutes=60)
+        Task.objects.filter(pk=task.pk).update(expires_at=timezone.now() + timedelta(minutes=1))
+        renewed = renew_task(task=task, user=user)
+        assert timedelta(minutes=59) < renewed.expires_at - timezone.now() <= timedelta(minutes=60)
+        # The hard end stays.
+        Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(hours=47, minutes=30))
+        renewed = renew_task(task=task, user=user)
+        assert renewed.expires_at == renewed.created_at + timedelta(hours=48)
+        release_task(task=task, user=user)
+
+
+def test_a_renewal_says_the_task_is_shown():
+    make_prompt()
+    user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    renewed = renew_task(task=task, user=user)
+    assert renewed.acknowledged_at is not None
+    assert timedelta(minutes=29) < renewed.expires_at - timezone.now() <= timedelta(minutes=30)

@@ -129,6 +129,23 @@ def test_a_reply_is_sent_and_the_next_task_is_swapped_in_with_its_url(volunteer_
     assert "<html" not in response.content.decode()
 
 
+def test_a_sent_prompt_does_not_come_back_in_the_next_one(volunteer_client, user):
+    volunteer_client.post(reverse("annotation:task_new"), {"lang": "en", "type": "initial_prompt"})
+    task = Task.objects.get(user=user)
+    volunteer_client.post(task_url("task_draft", task), {"text": "What makes bread rise?"})
+    response = volunteer_client.post(
+        task_url("task_submit", task), {"text": "What makes bread rise?", "lang": "en"}, headers=HTMX
+    )
+    following = Task.objects.get(user=user, state=TaskState.OPEN)
+    assert following.type == TaskType.INITIAL_PROMPT
+    page = response.content.decode()
+    assert f'data-task-id="{following.pk}"' in page
+    assert "bread" not in page.split("<textarea")[1].split("</textarea>")[0]
+    assert 'data-saved-at="0"' in page and not Draft.objects.exists()
+    # Shown in place of the task sent: acknowledged, so it holds its kind's lease.
+    assert following.acknowledged_at is not None
+
+
 def test_when_no_next_task_is_left_a_friendly_message_is_shown(volunteer_client, user, trees):
     volunteer_client.post(reverse("annotation:task_new"), {"lang": "en", "type": "prompter_reply"})
     task = Task.objects.get(user=user)
@@ -404,3 +421,61 @@ def test_the_ranking_page_makes_a_bounded_number_of_queries(volunteer_client, us
     with django_assert_max_num_queries(15):
         response = volunteer_client.get(task_url("task_detail", task))
     assert response.content.decode().count('name="ranking"') == 3
+
+
+# --- Open tasks: given back, released ---------------------------------------------------------------------------
+
+
+def test_choosing_the_same_type_again_gives_back_the_task_held(volunteer_client, user, trees):
+    first = volunteer_client.post(reverse("annotation:task_new"), {"lang": "en", "type": "label_assistant_reply"})
+    volunteer_client.get(first.url)
+    again = volunteer_client.post(reverse("annotation:task_new"), {"lang": "en", "type": "label_assistant_reply"})
+    assert again.url == first.url
+    assert Task.objects.filter(user=user).count() == 1
+
+
+def test_the_chooser_lists_the_open_tasks_with_a_release_button_each(volunteer_client, user, trees):
+    tasks = [new_task(user, TaskType.ASSISTANT_REPLY), new_task(user, TaskType.LABEL_ASSISTANT_REPLY)]
+    page = volunteer_client.get("/").content.decode()
+    assert 'data-testid="open-task-count">(2)' in page
+    for task in tasks:
+        assert task_url("task_release", task) in page and f'data-open-task="{task.pk}"' in page
+    assert reverse("annotation:task_release_all") in page and "Release all" in page
+    ids = page.split('data-open-task-ids="')[1].split('"')[0].split()
+    assert sorted(ids) == sorted(str(task.pk) for task in tasks)
+
+
+def test_release_all_frees_every_open_task_and_shows_the_chooser_again(
+    volunteer_client, user, trees, django_assert_num_queries
+):
+    reply = new_task(user, TaskType.ASSISTANT_REPLY)
+    new_task(user, TaskType.LABEL_ASSISTANT_REPLY)
+    new_task(user, TaskType.INITIAL_PROMPT)
+    # Session and user (2); the release: a savepoint, the tasks locked, one claim freed per reply and review
+    # task, the tasks closed, the savepoint released (6); the chooser: seven availability counts, the open tasks.
+    with django_assert_num_queries(16):
+        response = volunteer_client.post(reverse("annotation:task_release_all"), {"lang": "en"}, headers=HTMX)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="task-chooser"' in page and "<html" not in page
+    assert "Your open tasks" not in page and 'data-open-task-ids=""' in page
+    assert not Task.objects.filter(user=user, state=TaskState.OPEN).exists()
+    assert Message.objects.get(pk=reply.parent_message_id).reply_claims == 0
+    assert not Task.objects.filter(user=user, state=TaskState.SKIPPED).exists()
+    # Without htmx: back to the dashboard.
+    response = volunteer_client.post(reverse("annotation:task_release_all"))
+    assert response.status_code == 302 and response.url == reverse("dashboard")
+
+
+def test_release_gives_back_one_task(volunteer_client, user, trees, django_assert_num_queries):
+    reply = new_task(user, TaskType.ASSISTANT_REPLY)
+    review = new_task(user, TaskType.LABEL_ASSISTANT_REPLY)
+    # Session, user and task (3); the release: a savepoint, the task locked, its claim freed, the task closed,
+    # the savepoint released (5); the chooser: seven availability counts, the open tasks (8).
+    with django_assert_num_queries(16):
+        response = volunteer_client.post(task_url("task_release", reply), {"lang": "en"}, headers=HTMX)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="open-task-count">(1)' in page
+    assert f'data-open-task="{review.pk}"' in page and f'data-open-task="{reply.pk}"' not in page
+    assert Task.objects.get(pk=reply.pk).state == TaskState.EXPIRED
+    other = request_task(user=UserFactory(), lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    assert volunteer_client.post(task_url("task_release", other)).status_code == 404

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from annotation.models import Draft, Message, Ranking, Review, Task, TaskState, TaskType
+from annotation.services.task_handout import request_task
 from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_trees_for_every_task_type
 
@@ -197,3 +198,108 @@ def test_the_chooser_switches_language_in_place(page, log_in):
     page.locator('#task-chooser button[data-task-type="initial_prompt"]').click()
     page.wait_for_url("**/tasks/*-*/")
     assert Task.objects.get().lang == "de"
+
+
+def draft_keys(page) -> list[str]:
+    return page.evaluate("Object.keys(localStorage).filter(key => key.startsWith('oasst.draft.'))")
+
+
+def settle(page) -> None:
+    """Wait past the editor's save delay, so that a draft saved on its own would show."""
+    page.wait_for_timeout(2_500)
+
+
+def test_a_sent_prompt_does_not_come_back_in_the_next_prompt_task(page, log_in):
+    log_in(UserFactory())
+    task_id = choose(page, "initial_prompt")
+    page.locator("[data-editor]").fill("What makes bread rise?")
+    page.get_by_text("Draft saved", exact=True).wait_for()
+    assert any(task_id in key for key in draft_keys(page))
+    send(page, "Send", task_id)
+
+    assert page.locator("[data-editor]").input_value() == ""
+    settle(page)
+    assert page.locator("[data-draft-status]").inner_text() == ""
+    assert page.get_by_text("Draft saved").count() == 0
+    assert draft_keys(page) == [] and not Draft.objects.exists()
+
+
+def test_a_skipped_text_does_not_come_back_and_leaves_no_browser_copy(page, log_in):
+    make_trees_for_every_task_type()
+    log_in(UserFactory())
+
+    def skip_after_typing(task_type: str, text: str) -> Task:
+        task_id = choose(page, task_type)
+        page.locator("[data-editor]").fill(text)
+        page.get_by_text("Draft saved", exact=True).wait_for()
+        assert any(task_id in key for key in draft_keys(page))
+        page.get_by_text("Skip this task").click()
+        page.get_by_role("button", name="Skip", exact=True).click()
+        page.locator("[data-skip-confirm]").get_by_role("button", name="Skip anyway").click()
+        wait_for_next(page, task_id)
+        return Task.objects.get(pk=task_id)
+
+    skipped = skip_after_typing("initial_prompt", "An idea I gave up")
+    assert skipped.state == TaskState.SKIPPED
+    assert page.locator("[data-editor]").input_value() == ""
+    settle(page)
+    assert page.locator("[data-draft-status]").inner_text() == ""
+    assert draft_keys(page) == []
+
+    # A reply: the browser's copy under the message replied to goes too.
+    skipped = skip_after_typing("assistant_reply", "An answer I gave up")
+    assert not [key for key in draft_keys(page) if str(skipped.pk) in key or str(skipped.parent_message_id) in key]
+    assert page.locator("[data-editor]").input_value() == ""
+
+
+def test_stale_browser_drafts_are_pruned_on_the_dashboard(page, log_in):
+    user = UserFactory()
+    log_in(user)
+    held = request_task(user=user, lang="en")
+    old = int((timezone.now() - timedelta(days=3)).timestamp() * 1000)
+    fresh = int(timezone.now().timestamp() * 1000)
+    page.evaluate(
+        """([held, old, fresh]) => {
+            const put = (key, savedAt) => localStorage.setItem(key, JSON.stringify({text: "x", savedAt}));
+            put("oasst.draft.task." + held, fresh);
+            put("oasst.draft.task.00000000-0000-0000-0000-000000000001", fresh);
+            put("oasst.draft.parent.assistant_reply.00000000-0000-0000-0000-000000000002", old);
+            put("oasst.draft.parent.assistant_reply.00000000-0000-0000-0000-000000000003", fresh);
+        }""",
+        [str(held.pk), old, fresh],
+    )
+    page.reload()
+    assert sorted(draft_keys(page)) == [
+        "oasst.draft.parent.assistant_reply.00000000-0000-0000-0000-000000000003",
+        f"oasst.draft.task.{held.pk}",
+    ]
+
+
+def test_the_same_card_gives_back_the_same_task_and_release_all_empties_the_list(page, log_in):
+    user = UserFactory()
+    make_trees_for_every_task_type()
+    log_in(user)
+    urls = {}
+    for task_type in ("label_assistant_reply", "assistant_reply"):
+        choose(page, task_type)
+        urls[task_type] = page.url
+        page.go_back()
+        page.locator(f'#task-chooser button[data-task-type="{task_type}"]').click()
+        page.wait_for_url("**/tasks/*-*/")
+        assert page.url == urls[task_type]
+    assert Task.objects.filter(user=user).count() == 2
+
+    page.goto("/")
+    count = page.get_by_test_id("open-task-count")
+    assert count.inner_text() == "(2)"
+    review = Task.objects.get(user=user, type=TaskType.LABEL_ASSISTANT_REPLY)
+    page.locator(f'[data-open-task="{review.pk}"]').get_by_role("button").click()
+    page.locator(f'[data-open-task="{review.pk}"]').wait_for(state="detached")
+    assert count.inner_text() == "(1)"
+    page.get_by_role("button", name="Release all").click()
+    page.locator(".open-tasks").wait_for(state="detached")
+    assert page.locator("[data-open-task]").count() == 0
+    assert not Task.objects.filter(user=user, state=TaskState.OPEN).exists()
+    assert not Task.objects.filter(user=user, state=TaskState.SKIPPED).exists()
+    # The items are offered again.
+    assert page.locator('#task-chooser button[data-task-type="label_assistant_reply"]').is_enabled()

@@ -4,10 +4,10 @@ from django.dispatch import receiver
 
 from accounts.models import User
 from accounts.signals import account_deleted
-from annotation.models import Draft
+from annotation.services.drafts import delete_drafts_of
 
 
 @receiver(account_deleted, dispatch_uid="annotation.delete_drafts_of_deleted_account")
 def delete_drafts_of_deleted_account(sender: type[User], *, user: User, **kwargs: object) -> None:
-    """Unsent texts are personal data; runs inside delete_account's transaction."""
-    Draft.objects.filter(user=user).delete()
+    """Runs inside delete_account's transaction."""
+    delete_drafts_of(user=user)

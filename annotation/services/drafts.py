@@ -76,3 +76,9 @@ def discard_offered_drafts(*, user: User, task: Task) -> int:
     _check(user=user, task=task)
     deleted, _details = _drafts_for(user=user, task=task).exclude(task_id=task.pk).delete()
     return deleted
+
+
+def delete_drafts_of(*, user: User) -> int:
+    """Forget every unsent text of ``user`` (their account is being deleted: drafts are personal data)."""
+    deleted, _details = Draft.objects.filter(user=user).delete()
+    return deleted

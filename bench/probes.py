@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from annotation.api.permissions import IsEnabledUser
+from accounts.permissions import CanUseApi
 from annotation.selectors import TREE_WINDOW
 from oasst.urls import urlpatterns as project_urlpatterns
 
@@ -48,7 +48,7 @@ class SignedTokenAuthentication(BaseAuthentication):
 class TokenNoop(APIView):
     """The API's authentication (a personal token: one query) and permission check, then nothing."""
 
-    permission_classes = [IsEnabledUser]
+    permission_classes = [CanUseApi]
 
     def post(self, request: Request) -> Response:
         return Response({"ok": True})
@@ -68,7 +68,7 @@ class SignedTokenView(APIView):
     """A view authenticated by a signed token: its statements check that the user is enabled."""
 
     authentication_classes = [SignedTokenAuthentication]
-    permission_classes = [IsEnabledUser]
+    permission_classes = [CanUseApi]
 
 
 class SignedTokenNoop(SignedTokenView, TokenNoop):

@@ -201,6 +201,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # A PATCH body is documented as it is checked: the edit's text is required, not every field optional.
     "COMPONENT_SPLIT_PATCH": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportTypeEnum": "annotation.models.Report.ReportType",
+        "ReportTypeOrRedFlagEnum": "annotation.services.reactions.REPORT_TYPES",
+    },
     # Swagger UI and Redoc served by the app itself, so that /api/docs/ works without the internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,9 +1,12 @@
 """Request and response bodies of the REST API (documented in the OpenAPI schema)."""
 
+from collections.abc import Mapping
+
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from accounts.models import TimeFrame, UserStats
 from annotation.labels import LABELS_BY_NAME
@@ -15,11 +18,17 @@ RANDOM = "random"
 
 
 class LangField(serializers.RegexField):
-    """A BCP-47 tag as used in the datasets: en, pt-BR, zh-Hant."""
+    """A BCP-47 tag as used in the datasets: en, pt-BR, zh-Hant. Never empty: leave it out for the default."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {"invalid": _("Not a language tag such as en or pt-BR.")})
         super().__init__(LANG_TAG, max_length=32, allow_blank=False, **kwargs)
+
+    def get_value(self, dictionary: Mapping) -> object:
+        # In a query string the REST framework takes an empty optional value (``?lang=``) for a missing one.
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
 
 # --- Messages -------------------------------------------------------------------------------
@@ -98,6 +107,7 @@ class ReportRequestSerializer(serializers.Serializer):
 class ReportSerializer(serializers.ModelSerializer):
     message_id = serializers.UUIDField(read_only=True)
     report_type = serializers.ChoiceField(choices=REPORT_TYPES, read_only=True)
+    labels = ReportLabelsField(read_only=True)
 
     class Meta:
         model = Report

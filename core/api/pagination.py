@@ -5,8 +5,9 @@ from rest_framework.pagination import CursorPagination
 
 
 class CursorPage(CursorPagination):
-    """Newest first by ``created_at`` (PAGE_SIZE rows a page, up to max_page_size on request); a view sets
-    ``ordering`` for another key, which must be unique or end in one."""
+    """Newest first by ``created_at`` (PAGE_SIZE rows a page, up to ``max_page_size`` on request). A list
+    ordered otherwise names a subclass with its own ``ordering`` (its first key decides the cursor's position)
+    as its ``pagination_class``."""
 
     ordering = ("-created_at", "-pk")
     page_size_query_param = "page_size"

@@ -88,7 +88,7 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'oasst.sqlite3'}"),
 }
-# Persistent connections: opening a PostgreSQL connection per request cost 40% of the task API's throughput.
+# Persistent connections: opening a PostgreSQL connection per request costs the task API much of its throughput.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

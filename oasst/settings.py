@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.CanUseApi"],
     # JSON only: a form or multipart body is refused (415), not read into flat fields that lose nested values.
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    # JSON out too, also to a browser: no HTML rendering of the API's answers and errors.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",

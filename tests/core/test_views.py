@@ -41,6 +41,19 @@ def test_every_unknown_path_under_api_is_a_json_404(path, method, django_assert_
     assert_json_error(response, 404, "not_found")
 
 
+def test_a_browser_gets_json_from_the_api_too():
+    accept = "text/html,application/xhtml+xml,*/*;q=0.8"
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    assert client.get("/api/v1/tasks/", HTTP_ACCEPT=accept).json() == []
+    assert_json_error(client.get("/api/v1/tasks/not-a-uuid/", HTTP_ACCEPT=accept), 404, "not_found")
+    response = client.post("/api/v1/tasks/", "{}", content_type="application/json", HTTP_ACCEPT=accept)
+    assert_json_error(response, 403, "permission_denied")
+    assert "CSRF" in response.json()["message"]
+    # Only HTML acceptable: the API has none, and says so in JSON.
+    assert_json_error(client.get("/api/v1/tasks/", HTTP_ACCEPT="text/html"), 406, "not_acceptable")
+
+
 def test_unknown_pages_stay_html_404s():
     response = Client().get("/nowhere%0A/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")

@@ -4,14 +4,16 @@
 action is open to visitors.
 """
 
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.models import User
 
 
-def can_log_in(actor: User) -> bool:
+def can_log_in(actor: User | AnonymousUser) -> bool:
     """Banned, deactivated and placeholder accounts (made by imports) cannot log in."""
     return bool(actor.is_authenticated and actor.enabled and actor.is_active and not actor.is_placeholder)
 
 
-def can_use_api(actor: User) -> bool:
+def can_use_api(actor: User | AnonymousUser) -> bool:
     """Logged in (personal token, API client or session) and not banned."""
     return bool(actor.is_authenticated and actor.enabled)

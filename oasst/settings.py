@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -176,27 +177,41 @@ CELERY_BEAT_SCHEDULE["refresh-user-stats"] = {
     "schedule": env.int("USER_STATS_REFRESH_SECONDS", default=300),
 }
 
+# Every view under /api/ answers errors as JSON (core.api.errors), pages as Django's pages (core.views).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiSchema",
     # Token first: an anonymous request gets a 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "accounts.api_auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "annotation.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "EXCEPTION_HANDLER": "annotation.api.exceptions.exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.CanUseApi"],
+    # JSON only: a form or multipart body is refused (415), not read into flat fields that lose nested values.
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    # JSON out too, also to a browser: no HTML rendering of the API's answers and errors.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPage",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Open Assistant annotation API",
     "DESCRIPTION": "Tasks, messages, reviews and rankings of the conversation-tree platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A PATCH body is documented as it is checked: the edit's text is required, not every field optional.
+    "COMPONENT_SPLIT_PATCH": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportTypeEnum": "annotation.models.Report.ReportType",
+        "ReportTypeOrRedFlagEnum": "annotation.services.reactions.REPORT_TYPES",
+    },
+    # Swagger UI and Redoc served by the app itself, so that /api/docs/ works without the internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 ACCOUNT_LOGIN_METHODS = {"username", "email"}

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.api.errors import not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,7 +11,15 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("annotation.api.urls")),
+    # Anything else under /api/ answers the API's JSON 404, whatever the method and whatever the path holds
+    # (a newline too), and is never redirected to the same path with a slash.
+    re_path(r"^api/[\s\S]*", not_found),
     path("", include("accounts.urls")),
     path("", include("stats.urls")),
     path("", include("annotation.urls")),
 ]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -8,11 +8,14 @@ import dataclasses
 import os
 import shutil
 import socket
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 BROWSER_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Hypothesis (under schemathesis) caches what it learns beside the app's other local files, not in the checkout.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(__file__).resolve().parents[1] / "var" / "hypothesis"))
 
 
 def _redis_url() -> str:

@@ -1,31 +1,43 @@
 """Request and response bodies of the REST API (documented in the OpenAPI schema)."""
 
+from collections.abc import Mapping
+
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from accounts.models import TimeFrame, UserStats
+from annotation.labels import LABELS_BY_NAME
 from annotation.models import Message, Ranking, Report, Role, Task, TaskState, TaskType
-from annotation.services.submissions import LANG_TAG
+from annotation.services.reactions import EMOJIS, MAX_REPORT_REASON_LENGTH, REPORT_TYPES
+from annotation.services.submissions import LANG_TAG, MAX_REVIEW_COMMENT_LENGTH
+from annotation.services.task_handout import MAX_SKIP_REASON_LENGTH
 
 RANDOM = "random"
 
 
 class LangField(serializers.RegexField):
-    """A BCP-47 tag as used in the datasets: en, pt-BR, zh-Hant."""
+    """A BCP-47 tag as used in the datasets: en, pt-BR, zh-Hant. Never empty: leave it out for the default."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {"invalid": _("Not a language tag such as en or pt-BR.")})
-        super().__init__(LANG_TAG, max_length=32, **kwargs)
+        super().__init__(LANG_TAG, max_length=32, allow_blank=False, **kwargs)
+
+    def get_value(self, dictionary: Mapping) -> object:
+        # In a query string the REST framework takes an empty optional value (``?lang=``) for a missing one.
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
 
 # --- Messages -------------------------------------------------------------------------------
 
 
 class MessageSerializer(serializers.Serializer):
-    # Plain serializers, not ModelSerializers: those rebuild their fields from the model for every response
-    # (four messages took 0.80 ms to serialize that way, 0.23 ms this way; every task request shows some).
+    # Plain serializers, not ModelSerializers: those rebuild their fields from the model for every response,
+    # and every task response holds several messages.
     id = serializers.UUIDField(read_only=True)
     tree_id = serializers.UUIDField(read_only=True)
     parent_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -41,7 +53,7 @@ class MessageSerializer(serializers.Serializer):
     deleted = serializers.BooleanField(read_only=True)
     synthetic = serializers.BooleanField(read_only=True)
     model_name = serializers.CharField(read_only=True)
-    emojis = serializers.JSONField(read_only=True)
+    emojis = serializers.DictField(child=serializers.IntegerField(), read_only=True, help_text="Count per emoji code.")
     is_own = serializers.SerializerMethodField()
     user_emojis = serializers.SerializerMethodField(help_text="The emojis the current user set on this message.")
 
@@ -54,20 +66,17 @@ class MessageSerializer(serializers.Serializer):
         return sorted(getattr(message, "my_reactions", ()))
 
 
-class MessageNodeSerializer(MessageSerializer):
-    children = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_children(self, message: Message) -> list[dict]:
-        return MessageNodeSerializer(message.replies, many=True, context=self.context).data
-
-
 class MessageEditSerializer(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, allow_blank=True)
 
 
+@extend_schema_field({"type": "string", "enum": list(EMOJIS)})
+class EmojiField(serializers.CharField):
+    """An emoji code. The service refuses an unknown code (``unknown_emoji``); the schema lists the known ones."""
+
+
 class EmojiSerializer(serializers.Serializer):
-    emoji = serializers.CharField(max_length=32)
+    emoji = EmojiField(max_length=32)
     on = serializers.BooleanField(default=True, help_text="true sets the reaction, false removes it.")
 
 
@@ -76,18 +85,32 @@ class EmojiCountsSerializer(serializers.Serializer):
     user_emojis = serializers.ListField(child=serializers.CharField())
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {name: {"type": "number", "minimum": 0, "maximum": 1} for name in LABELS_BY_NAME},
+        "additionalProperties": False,
+    }
+)
+class ReportLabelsField(serializers.DictField):
+    """Label name -> value in [0, 1]. The service refuses an unknown name (``invalid_report``); the schema lists
+    the known ones."""
+
+    child = serializers.FloatField(min_value=0, max_value=1)
+
+
 class ReportRequestSerializer(serializers.Serializer):
     report_type = serializers.ChoiceField(choices=Report.ReportType.choices, default=Report.ReportType.OTHER)
-    reason = serializers.CharField(allow_blank=True, default="", help_text="At most 2000 characters.")
-    labels = serializers.DictField(
-        child=serializers.FloatField(min_value=0, max_value=1),
-        default=dict,
-        help_text='Label name -> value in [0, 1], e.g. {"pii": 1, "toxicity": 0.75}.',
+    reason = serializers.CharField(
+        allow_blank=True, default="", help_text=f"At most {MAX_REPORT_REASON_LENGTH} characters."
     )
+    labels = ReportLabelsField(default=dict, help_text='e.g. {"pii": 1, "toxicity": 0.75}.')
 
 
 class ReportSerializer(serializers.ModelSerializer):
     message_id = serializers.UUIDField(read_only=True)
+    report_type = serializers.ChoiceField(choices=REPORT_TYPES, read_only=True)
+    labels = ReportLabelsField(read_only=True)
 
     class Meta:
         model = Report
@@ -110,7 +133,9 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 
 class SkipSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, default="", help_text="At most 500 characters.")
+    reason = serializers.CharField(
+        allow_blank=True, default="", help_text=f"At most {MAX_SKIP_REASON_LENGTH} characters."
+    )
 
 
 class TaskSerializer(serializers.Serializer):
@@ -165,7 +190,9 @@ class ReviewSubmissionSerializer(serializers.Serializer):
         child=serializers.FloatField(min_value=0, max_value=1),
         help_text="Label name -> value in [0, 1]; 5-point scales as 0, .25, .5, .75, 1; yes/no and flags 0/1.",
     )
-    comment = serializers.CharField(allow_blank=True, default="", help_text="At most 2000 characters.")
+    comment = serializers.CharField(
+        allow_blank=True, default="", help_text=f"At most {MAX_REVIEW_COMMENT_LENGTH} characters."
+    )
 
 
 class RankingSubmissionSerializer(serializers.Serializer):
@@ -237,9 +264,3 @@ class MyStatsSerializer(serializers.Serializer):
 
 class HealthSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    error_code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(required=False)

@@ -1,7 +1,6 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from annotation.api import views
-from annotation.api.exceptions import not_found
 
 app_name = "api"
 
@@ -23,6 +22,4 @@ urlpatterns = [
     path("messages/<uuid:message_id>/emojis/", views.MessageEmojiView.as_view(), name="message-emojis"),
     path("messages/<uuid:message_id>/reports/", views.MessageReportView.as_view(), name="message-reports"),
     path("me/stats/", views.MyStatsView.as_view(), name="my-stats"),
-    # Anything else under /api/v1/ answers with a JSON 404 too.
-    re_path(r"^.*$", not_found),
 ]

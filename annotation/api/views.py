@@ -1,50 +1,21 @@
 """The REST API (/api/v1/): parse the request, call a service or selector, serialize the result."""
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.languages import task_language
 from accounts.models import TimeFrame
 from accounts.selectors import user_stats
 from annotation.api import serializers as s
-from annotation.api.permissions import IsEnabledUser
 from annotation.models import REVIEW_TASK_TYPES, Message, Task
 from annotation.selectors import task_candidates, tasks, threads
 from annotation.services import reactions, submissions, task_handout
-from core.errors import InvalidInput
-
-ERRORS = {
-    code: OpenApiResponse(s.ErrorSerializer, description=description)
-    for code, description in [
-        (400, "Invalid input (error_code tells which check failed)."),
-        (401, "Not authenticated."),
-        (403, "Not allowed (e.g. user_disabled, not_author, own_message)."),
-        (404, "No such object, or not yours."),
-        (409, "Conflicts with the current state (e.g. task_closed, already_reviewed, tree_not_open)."),
-        (410, "The task expired and its slot went to someone else (task_expired)."),
-        (429, "Rate limited."),
-    ]
-}
-
-
-def _responses(ok: object, ok_status: int = 200) -> dict:
-    return {ok_status: ok, **ERRORS}
-
-
-class ApiView(APIView):
-    permission_classes = [IsEnabledUser]
-
-
-def _validated(serializer_class: type, data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from core.api.schema import responses
+from core.api.views import ApiView, validated
 
 
 def _messages_data(request: Request, messages: list[Message]) -> list[dict]:
@@ -63,7 +34,7 @@ def _task_data(request: Request, task: Task) -> dict:
 # --- Health ---------------------------------------------------------------------------------
 
 
-class HealthView(APIView):
+class HealthView(ApiView):
     """Liveness: answers without touching the database."""
 
     authentication_classes: list = []
@@ -87,11 +58,11 @@ class TaskListView(ApiView):
         "language (nothing submitted, no draft text; an initial prompt is given back even with a draft), "
         "that task is returned instead of a new one.",
         request=s.TaskRequestSerializer,
-        responses=_responses(s.TaskSerializer, 201),
+        responses=responses(s.TaskSerializer, 201),
         tags=["tasks"],
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.TaskRequestSerializer, request.data)
+        data = validated(s.TaskRequestSerializer, request.data)
         task_type = None if data["type"] == s.RANDOM else data["type"]
         task = task_handout.request_task(
             user=request.user,
@@ -100,7 +71,7 @@ class TaskListView(ApiView):
         )
         return Response(_task_data(request, task), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="My open tasks", responses=_responses(s.TaskSerializer(many=True)), tags=["tasks"])
+    @extend_schema(summary="My open tasks", responses=responses(s.TaskSerializer(many=True)), tags=["tasks"])
     def get(self, request: Request) -> Response:
         return Response([_task_data(request, t) for t in tasks.open_tasks(user=request.user)])
 
@@ -109,17 +80,17 @@ class TaskAvailabilityView(ApiView):
     @extend_schema(
         summary="Tasks available per type",
         parameters=[s.AvailabilityQuerySerializer],
-        responses=_responses(OpenApiResponse(OpenApiTypes.OBJECT, description="Task type -> number of candidates.")),
+        responses=responses(OpenApiResponse(OpenApiTypes.OBJECT, description="Task type -> number of candidates.")),
         tags=["tasks"],
     )
     def get(self, request: Request) -> Response:
-        data = _validated(s.AvailabilityQuerySerializer, request.query_params)
+        data = validated(s.AvailabilityQuerySerializer, request.query_params)
         lang = task_language(request.user, data.get("lang"), any_language=True)
         return Response(task_candidates.task_availability(user=request.user, lang=lang))
 
 
 class TaskDetailView(ApiView):
-    @extend_schema(summary="One of my tasks", responses=_responses(s.TaskSerializer), tags=["tasks"])
+    @extend_schema(summary="One of my tasks", responses=responses(s.TaskSerializer), tags=["tasks"])
     def get(self, request: Request, task_id: str) -> Response:
         return Response(_task_data(request, tasks.get_task(user=request.user, task_id=task_id)))
 
@@ -131,7 +102,7 @@ class TaskAckView(ApiView):
         "tasks `reply_task_lease_minutes`, review and ranking tasks `review_task_lease_minutes`, initial "
         "prompts until the hard end).",
         request=None,
-        responses=_responses(s.TaskSerializer),
+        responses=responses(s.TaskSerializer),
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
@@ -145,7 +116,7 @@ class TaskRenewView(ApiView):
         description="Keeps the slot while the volunteer is still at the task (any kind; up to "
         "`task_expiry_hours` after the hand-out). Renewing also acknowledges the task.",
         request=None,
-        responses=_responses(s.TaskSerializer),
+        responses=responses(s.TaskSerializer),
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
@@ -158,11 +129,11 @@ class TaskSkipView(ApiView):
         summary="Skip a task",
         description="Frees the slot; the item is not offered to this user again.",
         request=s.SkipSerializer,
-        responses=_responses(s.TaskSerializer),
+        responses=responses(s.TaskSerializer),
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
-        data = _validated(s.SkipSerializer, request.data)
+        data = validated(s.SkipSerializer, request.data)
         task = tasks.get_task(user=request.user, task_id=task_id)
         task = task_handout.skip_task(task=task, user=request.user, reason=data["reason"])
         return Response(_task_data(request, task))
@@ -175,7 +146,7 @@ class TaskReleaseView(ApiView):
         "It does not count as a skip and the item may be offered to the user again. A closed task is "
         "returned unchanged.",
         request=None,
-        responses=_responses(s.TaskSerializer),
+        responses=responses(s.TaskSerializer),
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
@@ -189,7 +160,7 @@ class TaskReleaseAllView(ApiView):
         operation_id="v1_tasks_release_all",
         description="Releases every open task of the user, as the release of one task does.",
         request=None,
-        responses=_responses(s.ReleasedSerializer),
+        responses=responses(s.ReleasedSerializer),
         tags=["tasks"],
     )
     def post(self, request: Request) -> Response:
@@ -207,7 +178,7 @@ class TaskSubmitView(ApiView):
             serializers=[s.TextSubmissionSerializer, s.ReviewSubmissionSerializer, s.RankingSubmissionSerializer],
             resource_type_field_name=None,
         ),
-        responses=_responses(s.SubmissionResultSerializer, 201),
+        responses=responses(s.SubmissionResultSerializer, 201),
         tags=["tasks"],
     )
     def post(self, request: Request, task_id: str) -> Response:
@@ -215,15 +186,15 @@ class TaskSubmitView(ApiView):
         task = tasks.get_task(user=user, task_id=task_id)
         result: dict = {"message": None, "review": None, "ranking": None}
         if task.type in submissions.TEXT_TASK_TYPES:
-            data = _validated(s.TextSubmissionSerializer, request.data)
+            data = validated(s.TextSubmissionSerializer, request.data)
             message = submissions.submit_text(task=task, user=user, text=data["text"], lang=data.get("lang"))
             result["message"] = _message_data(request, message)
         elif task.type in REVIEW_TASK_TYPES:
-            data = _validated(s.ReviewSubmissionSerializer, request.data)
+            data = validated(s.ReviewSubmissionSerializer, request.data)
             review = submissions.submit_review(task=task, user=user, values=data["values"], comment=data["comment"])
             result["review"] = s.ReviewSerializer(review).data
         else:
-            data = _validated(s.RankingSubmissionSerializer, request.data)
+            data = validated(s.RankingSubmissionSerializer, request.data)
             ranking = [str(i) for i in data.get("ranking") or []] or None
             submitted = submissions.submit_ranking(
                 task=task, user=user, ranking=ranking, not_rankable=data["not_rankable"]
@@ -242,7 +213,7 @@ def _thread(request: Request, message_id: str) -> tuple[list[Message], list[Mess
 
 
 class MessageView(ApiView):
-    @extend_schema(summary="A message", responses=_responses(s.MessageSerializer), tags=["messages"])
+    @extend_schema(summary="A message", responses=responses(s.MessageSerializer), tags=["messages"])
     def get(self, request: Request, message_id: str) -> Response:
         thread = _thread(request, message_id)[0]
         return Response(_message_data(request, thread[-1]))
@@ -251,11 +222,11 @@ class MessageView(ApiView):
         summary="Edit my message",
         description="Only the author, and only while nobody has reviewed it; the old text is kept as a revision.",
         request=s.MessageEditSerializer,
-        responses=_responses(s.MessageSerializer),
+        responses=responses(s.MessageSerializer),
         tags=["messages"],
     )
     def patch(self, request: Request, message_id: str) -> Response:
-        data = _validated(s.MessageEditSerializer, request.data)
+        data = validated(s.MessageEditSerializer, request.data)
         message = threads.visible_message(message_id=message_id, viewer=request.user)
         message = reactions.edit_own_message(user=request.user, message=message, text=data["text"])
         return Response(_message_data(request, message))
@@ -265,7 +236,7 @@ class MessageThreadView(ApiView):
     @extend_schema(
         summary="A message's thread",
         description="From the root to the message, oldest first.",
-        responses=_responses(s.MessageSerializer(many=True)),
+        responses=responses(s.MessageSerializer(many=True)),
         tags=["messages"],
     )
     def get(self, request: Request, message_id: str) -> Response:
@@ -277,7 +248,7 @@ class MessageChildrenView(ApiView):
     @extend_schema(
         summary="A message's replies",
         description="Best ranked first, then oldest first.",
-        responses=_responses(s.MessageSerializer(many=True)),
+        responses=responses(s.MessageSerializer(many=True)),
         tags=["messages"],
     )
     def get(self, request: Request, message_id: str) -> Response:
@@ -288,21 +259,15 @@ class MessageChildrenView(ApiView):
 class MessageTreeView(ApiView):
     @extend_schema(
         summary="The tree a message belongs to",
-        description="`shape=flat` (default): every message, parents before their replies. `shape=nested`: the "
-        "root, its replies nested under `children`.",
-        parameters=[OpenApiParameter("shape", enum=["flat", "nested"], default="flat")],
-        responses=_responses(s.MessageNodeSerializer(many=True)),
+        description="Every message of the tree the user may see, as a flat list: parents before their replies, "
+        "level by level (each message's parent_id names one earlier in the list).",
+        responses=responses(s.MessageSerializer(many=True)),
         tags=["messages"],
     )
     def get(self, request: Request, message_id: str) -> Response:
-        shape = request.query_params.get("shape", "flat")
-        if shape not in ("flat", "nested"):
-            raise InvalidInput(_("shape is flat or nested."), shape=shape)
         message = _thread(request, message_id)[0][-1]
         root = threads.tree_view(tree_id=message.tree_id, viewer=request.user)[1]
-        if shape == "flat":
-            return Response(_messages_data(request, threads.flatten(root)))
-        return Response([s.MessageNodeSerializer(root, context={"request": request}).data])
+        return Response(_messages_data(request, threads.flatten(root)))
 
 
 class MessageEmojiView(ApiView):
@@ -311,11 +276,11 @@ class MessageEmojiView(ApiView):
         description="+1 and -1 exclude each other and are not allowed on one's own message; red_flag also puts the "
         "message in the moderation queue.",
         request=s.EmojiSerializer,
-        responses=_responses(s.EmojiCountsSerializer),
+        responses=responses(s.EmojiCountsSerializer),
         tags=["messages"],
     )
     def post(self, request: Request, message_id: str) -> Response:
-        data = _validated(s.EmojiSerializer, request.data)
+        data = validated(s.EmojiSerializer, request.data)
         message = threads.visible_message(message_id=message_id, viewer=request.user)
         counts = reactions.set_emoji(user=request.user, message=message, emoji=data["emoji"], on=data["on"])
         mine = threads.visible_message(message_id=message_id, viewer=request.user).my_reactions
@@ -327,11 +292,11 @@ class MessageReportView(ApiView):
         summary="Report a message",
         description="Labels and a reason; the message goes to the moderation queue.",
         request=s.ReportRequestSerializer,
-        responses=_responses(s.ReportSerializer, 201),
+        responses=responses(s.ReportSerializer, 201),
         tags=["messages"],
     )
     def post(self, request: Request, message_id: str) -> Response:
-        data = _validated(s.ReportRequestSerializer, request.data)
+        data = validated(s.ReportRequestSerializer, request.data)
         message = threads.visible_message(message_id=message_id, viewer=request.user)
         report = reactions.report_message(user=request.user, message=message, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
@@ -341,7 +306,7 @@ class MessageReportView(ApiView):
 
 
 class MyStatsView(ApiView):
-    @extend_schema(summary="My points and streak", responses=_responses(s.MyStatsSerializer), tags=["me"])
+    @extend_schema(summary="My points and streak", responses=responses(s.MyStatsSerializer), tags=["me"])
     def get(self, request: Request) -> Response:
         frames = user_stats(user=request.user)
         return Response(

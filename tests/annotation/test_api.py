@@ -85,10 +85,10 @@ def test_schema_lists_the_endpoints_and_generates_without_warnings(tmp_path):
 )
 def test_client_mistakes_get_json_errors(api, caplog, method, path, body, content_type, status, code):
     kwargs = {"data": body, "content_type": content_type} if body is not None else {}
-    with caplog.at_level(logging.INFO, logger="annotation.api"):
+    with caplog.at_level(logging.INFO, logger="api"):
         response = getattr(api, method)(path, **kwargs)
     assert_error(response, status, code)
-    assert any(r.name == "annotation.api" for r in caplog.records)
+    assert any(r.name == "api" for r in caplog.records)
 
 
 def test_escaped_surrogate_pairs_are_ordinary_characters(api):

@@ -40,11 +40,24 @@ def test_thread_children_and_tree(tree):
     api = api_client_for(UserFactory())
     assert ids(api.get(url(p1, "thread/")).json()) == [str(root.id), str(a1.id), str(p1.id)]
     assert ids(api.get(url(root, "children/")).json()) == [str(a1.id)]
-    assert ids(api.get(url(p1, "tree/")).json()) == [str(root.id), str(a1.id), str(p1.id)]
-    nested = api.get(url(p1, "tree/?shape=nested")).json()
-    assert ids(nested) == [str(root.id)]
-    assert ids(nested[0]["children"]) == [str(a1.id)]
-    assert ids(nested[0]["children"][0]["children"]) == [str(p1.id)]
+    flat = api.get(url(p1, "tree/")).json()
+    assert ids(flat) == [str(root.id), str(a1.id), str(p1.id)]
+    # The nesting reads from the flat list: each message's parent comes before it.
+    assert [m["parent_id"] for m in flat] == [None, str(root.id), str(a1.id)]
+
+
+def test_the_tree_is_flat_parents_before_replies_level_by_level(tree):
+    root, a1, p1, _ = tree
+    a3 = make_reply(root, text="Another answer.")
+    p3 = make_reply(a3, text="And another question.")
+    flat = api_client_for(UserFactory()).get(url(p1, "tree/")).json()
+    assert ids(flat) == [str(m.id) for m in (root, a1, a3, p1, p3)] or ids(flat) == [
+        str(m.id) for m in (root, a3, a1, p3, p1)
+    ]
+    seen = set()
+    for message in flat:
+        assert message["parent_id"] is None or message["parent_id"] in seen
+        seen.add(message["id"])
 
 
 def test_hidden_messages_are_for_moderators_only(tree):
@@ -65,11 +78,6 @@ def test_unknown_messages_are_json_404(path):
     response = api_client_for(UserFactory()).get(f"/api/v1/messages/{path}")
     assert response.status_code == 404
     assert response.json()["error_code"] == "not_found"
-
-
-def test_bad_tree_shape_is_a_400(tree):
-    response = api_client_for(UserFactory()).get(url(tree[0], "tree/?shape=round"))
-    assert (response.status_code, response.json()["error_code"]) == (400, "invalid_input")
 
 
 def test_emoji_reactions(tree):

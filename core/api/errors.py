@@ -1,21 +1,28 @@
-"""Every error under /api/v1/ is JSON: ``{"error_code": ..., "message": ..., "details": ...}``."""
+"""Every error under /api/ is JSON: ``{"error_code": ..., "message": ..., "details": ...}``."""
 
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.errors import DomainError
 
-logger = logging.getLogger("annotation.api")
+logger = logging.getLogger("api")
 
+API_PREFIX = "/api/"
 # DRF's own codes, renamed where the domain already has a name for the same thing.
 RENAMED_CODES = {"throttled": "rate_limited", "invalid": "invalid_input"}
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
 
 
 def error_body(error_code: str, message: str, details: object = None) -> dict:
@@ -23,6 +30,15 @@ def error_body(error_code: str, message: str, details: object = None) -> dict:
     if details:
         body["details"] = details
     return body
+
+
+def error_response(error_code: str, message: str, status_code: int) -> JsonResponse:
+    """The contract's body outside the REST framework's views (URL resolution, middleware, Django's handlers)."""
+    return JsonResponse(error_body(error_code, message), status=status_code)
+
+
+def too_large_message() -> str:
+    return _("The request body is larger than the server accepts.")
 
 
 def _drf_error(exc: exceptions.APIException) -> tuple[str, str, object]:
@@ -33,15 +49,27 @@ def _drf_error(exc: exceptions.APIException) -> tuple[str, str, object]:
     return RENAMED_CODES.get(code, code), str(exc.detail), None
 
 
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's own exceptions as the REST framework's, which carry a status."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(exc.messages)
+    if isinstance(exc, RequestDataTooBig):
+        error = exceptions.APIException(too_large_message(), code="request_too_large")
+        error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        return error
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError(_("The request is malformed."), code="bad_request")
+    return exc
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     request = context.get("request")
     where = f"{request.method} {request.path}" if request is not None else "?"
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.messages)
+    exc = _as_api_exception(exc)
 
     headers = {}
     if isinstance(exc, DomainError):
@@ -64,7 +92,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return Response(error_body(code, message, details), status=status_code, headers=headers)
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-    """Any URL under /api/v1/ that matches no endpoint."""
-    logger.info("API request %s %s: no such endpoint", request.method, request.path)
-    return JsonResponse(error_body("not_found", _("No such endpoint.")), status=status.HTTP_404_NOT_FOUND)
+    """Any URL under /api/ that matches no endpoint, whatever the method (so never a CSRF refusal)."""
+    logger.info("API request %s %r: no such endpoint", request.method, request.path)
+    return error_response("not_found", _("No such endpoint."), status.HTTP_404_NOT_FOUND)

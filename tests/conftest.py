@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 BROWSER_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Hypothesis (under schemathesis) caches what it learns beside the app's other local files, not in the checkout.
@@ -81,3 +82,13 @@ def tree_manager(settings):
         return settings.TREE_MANAGER
 
     return configure
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in another one leaves it active in the thread
+    (LocaleMiddleware activates a request's language and nothing resets it), which a later test that reads a
+    message outside a request would otherwise see."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

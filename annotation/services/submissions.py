@@ -43,7 +43,7 @@ from annotation.models import (
 )
 from annotation.services import tree_transitions
 from annotation.services.claims import release_claim
-from annotation.services.drafts import save_draft
+from annotation.services.drafts import discard_drafts, save_draft
 from annotation.services.task_handout import check_user, lock_task
 from annotation.services.tree_state import reply_limit
 from core.errors import Conflict, DomainError, InvalidInput, RateLimited
@@ -112,8 +112,9 @@ def _check_reply_rate(*, user: User, role: str, now: datetime) -> None:
 def submit_text(*, task: Task, user: User, text: str, lang: str | None = None) -> Message:
     """The text of an initial prompt or a reply; a second submission of the task returns the same message.
 
-    When the task lost its claim (it expired, or its tree stopped taking replies) the text is kept as a draft,
-    so that the next task on the same parent starts with it: no typed work is lost (SPEC 10).
+    Once it is sent, the task's draft and the drafts offered to it are gone. When the task lost its claim (it
+    expired, or its tree stopped taking replies) the text is kept as a draft, so that the next task on the same
+    parent starts with it: no typed work is lost (SPEC 10).
     """
     try:
         return _submit_text(task=task, user=user, text=text, lang=lang)
@@ -160,6 +161,8 @@ def _submit_text(*, task: Task, user: User, text: str, lang: str | None) -> Mess
                 message = _add_reply(task=task, user=user, parent=parent, text=text, now=now)
         if error is None:
             _close_done(task, now, result={"message_id": str(message.pk)}, message=message)
+            # The text is sent: neither it nor the texts offered to this task come back.
+            discard_drafts(user=user, task=task)
     if error is not None:
         raise error
     record_activity(user=user, now=now)

@@ -14,7 +14,7 @@ from accounts.languages import task_language
 from annotation.forms import RankingForm, ReplyForm, ReviewForm, SkipForm
 from annotation.models import Task, TaskState, TaskType
 from annotation.selectors.tasks import chooser_context, task_messages
-from annotation.services.drafts import discard_drafts, draft_for, save_draft
+from annotation.services.drafts import draft_for, save_draft
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
 from annotation.services.task_handout import (
     acknowledge_task,
@@ -211,7 +211,6 @@ def task_submit(request: HttpRequest, task_id: UUID) -> HttpResponse:
         if isinstance(form, ReplyForm):
             lang = form.cleaned_data["lang"] if task.type == TaskType.INITIAL_PROMPT else None
             submit_text(task=task, user=request.user, text=form.cleaned_data["text"], lang=lang or None)
-            discard_drafts(user=request.user, task=task)
         elif isinstance(form, ReviewForm):
             submit_review(task=task, user=request.user, values=form.values(), comment=form.cleaned_data["comment"])
         else:

@@ -184,3 +184,16 @@ def test_editing_one_s_own_message_follows_the_same_text_rule(client, text, expe
     assert (api_response.status_code, body["error_code"]) == (400, expected)
     assert page_response.status_code == 422 and escape(body["message"]) in page_response.content.decode()
     assert set(Message.objects.values_list("text", flat=True)) == {"Before"}
+
+
+def test_a_sent_text_takes_its_draft_along_on_both_surfaces(client, trees):
+    surfaces = Surfaces(client)
+    page_task, api_task = surfaces.tasks(TaskType.INITIAL_PROMPT)
+    for user, task in ((surfaces.page_user, page_task), (surfaces.api_user, api_task)):
+        Draft.objects.create(user=user, task=task, task_type=task.type, text="Typed, then sent.")
+    api_response = surfaces.api.post(
+        f"/api/v1/tasks/{api_task.pk}/submit/", {"text": "Typed, then sent."}, format="json"
+    )
+    page_response = surfaces.page.post(_page_url("task_submit", page_task), {"text": "Typed, then sent."}, headers=HTMX)
+    surfaces.check(api_response=api_response, page_response=page_response, expected_code=None)
+    assert not Draft.objects.exists()

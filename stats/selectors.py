@@ -4,23 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import TimeFrame, User, UserStats
 from accounts.selectors import user_stats
 from accounts.services.activity import current_streak
-from core.errors import InvalidInput
+from accounts.time_frames import check_time_frame
 from stats.services.points import Level, ScoreLine, count_activity, level_for, score_breakdown
-
-
-def _check_time_frame(time_frame: str) -> None:
-    if time_frame not in TimeFrame.values:
-        raise InvalidInput(_("Unknown time frame."), time_frame=time_frame)
 
 
 def leaderboard(*, time_frame: str, limit: int = 100) -> list[UserStats]:
     """The best users of a time frame, hiding those who opted out, placeholders and disabled accounts."""
-    _check_time_frame(time_frame)
+    check_time_frame(time_frame)
     rows = (
         UserStats.objects.filter(
             time_frame=time_frame,

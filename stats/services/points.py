@@ -8,7 +8,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeFrame, User, UserStats
 from accounts.services.activity import end_lapsed_streaks
+from accounts.time_frames import frame_starts
 from annotation.models import Message, Ranking, Review
 from annotation.models import Role as MessageRole
 
@@ -105,15 +106,6 @@ def level_for(score: int) -> Level:
     level = max(bisect_right(LEVEL_THRESHOLDS, score) - 1, 0)
     next_threshold = LEVEL_THRESHOLDS[level + 1] if level < MAX_LEVEL else None
     return Level(level=level, score=score, threshold=LEVEL_THRESHOLDS[level], next_threshold=next_threshold)
-
-
-def frame_starts(now: datetime) -> dict[str, datetime | None]:
-    return {
-        TimeFrame.DAY: now - timedelta(days=1),
-        TimeFrame.WEEK: now - timedelta(days=7),
-        TimeFrame.MONTH: now - timedelta(days=30),
-        TimeFrame.TOTAL: None,
-    }
 
 
 # What each message counter counts (on live, non-synthetic messages the user wrote).

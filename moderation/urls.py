@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401 (the moderation pages add their paths here)
+from django.urls import path
+
+from moderation.views import trollboard
 
 app_name = "moderation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("trollboard/", trollboard.trollboard, name="trollboard"),
+]

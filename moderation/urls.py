@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401 (the moderation pages add their paths here)
+from django.urls import path
+
+from moderation.views import audit_log
 
 app_name = "moderation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", audit_log.audit_log, name="audit_log"),
+]

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401 (the moderation endpoints add their paths here)
+from django.urls import path
+
+from moderation.api import views
 
 app_name = "moderation-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("actions/", views.AuditLogView.as_view(), name="audit-log"),
+]

@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportTypeEnum": "annotation.models.Report.ReportType",
         "ReportTypeOrRedFlagEnum": "annotation.services.reactions.REPORT_TYPES",
+        "ModerationActionKindEnum": "moderation.models.ModerationAction.Kind",
     },
     # Swagger UI and Redoc served by the app itself, so that /api/docs/ works without the internet.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from annotation.models import Message, MessageTree, Ranking, Role, TreeState
 from annotation.services.tree_transitions import tree_limits
+from moderation.models import ModerationAction
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -145,3 +146,24 @@ def make_ranked_tree(*, rankings: int = 0) -> tuple[Message, list[Message]]:
             ranking=[i % 2, 1 - i % 2],
         )
     return root, replies
+
+
+class ModerationActionFactory(factory.django.DjangoModelFactory):
+    """An audit log entry by a moderator; pass ``moderator=None`` for one taken by the platform."""
+
+    class Meta:
+        model = ModerationAction
+
+    moderator = factory.SubFactory(UserFactory, role="moderator")
+    kind = ModerationAction.Kind.HALT_TREE
+    reason = factory.Sequence(lambda n: f"Reason number {n}")
+    details = factory.LazyFunction(dict)
+
+    @classmethod
+    def _create(cls, model_class, *args, created_at=None, **kwargs):
+        # created_at is set on insert (auto_now_add): a given time is written afterwards.
+        action = super()._create(model_class, *args, **kwargs)
+        if created_at is not None:
+            model_class.objects.filter(pk=action.pk).update(created_at=created_at)
+            action.created_at = created_at
+        return action

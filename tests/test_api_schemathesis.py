@@ -29,7 +29,14 @@ from accounts.services.api_clients import create_api_client, get_or_create_clien
 from annotation.models import TaskType
 from annotation.services import task_handout
 from core.errors import DomainError
-from tests.factories import UserFactory, make_prompt, make_reply, make_trees_for_every_task_type
+from moderation.models import ModerationAction
+from tests.factories import (
+    ModerationActionFactory,
+    UserFactory,
+    make_prompt,
+    make_reply,
+    make_trees_for_every_task_type,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +83,13 @@ def _seed(user: User) -> dict[str, list[str]]:
         with suppress(DomainError):
             tasks.append(task_handout.request_task(user=user, lang="en", task_type=task_type))
     assert tasks, "no task to exercise"
+    # Audit log entries, so that the moderators' list answers with rows: one by a moderator, one by the platform.
+    ModerationActionFactory(
+        kind=ModerationAction.Kind.HIDE_MESSAGE, message=messages[0], tree=messages[0].tree, target_user=user
+    )
+    ModerationActionFactory(
+        moderator=None, kind=ModerationAction.Kind.AUTO, tree=messages[1].tree, details={"skips": 3}
+    )
     return {"message_id": [str(m.pk) for m in messages], "task_id": [str(t.pk) for t in tasks]}
 
 

@@ -6,4 +6,5 @@ app_name = "moderation-api"
 
 urlpatterns = [
     path("trollboard/", views.TrollboardView.as_view(), name="trollboard"),
+    path("actions/", views.AuditLogView.as_view(), name="audit-log"),
 ]

@@ -6,9 +6,10 @@ from rest_framework.response import Response
 
 from accounts.permissions import CanUseApi
 from core.api.schema import responses
-from core.api.views import ApiView, validated
+from core.api.views import ApiView, ListApiView, validated
 from moderation.api import serializers as s
 from moderation.api.permissions import CanModerate
+from moderation.selectors.audit_log import audit_log
 from moderation.selectors.trollboard import trollboard
 
 
@@ -30,3 +31,28 @@ class TrollboardView(ModerationApiView):
     def get(self, request: Request) -> Response:
         frame = validated(s.TrollboardQuerySerializer, request.query_params)["frame"]
         return Response(s.TrollboardSerializer({"time_frame": frame, "rows": trollboard(time_frame=frame)}).data)
+
+
+# --- The audit log ----------------------------------------------------------------------------
+
+
+class AuditLogView(ListApiView):
+    permission_classes = [CanUseApi, CanModerate]
+    serializer_class = s.ModerationActionSerializer
+
+    @extend_schema(
+        summary="The audit log",
+        description="Every action of the moderators and of the platform's automatic moderation, newest first. "
+        "Moderators and admins only (`not_moderator` otherwise). A filter naming an unknown user, an unknown "
+        "action or reversed days answers 400 `invalid_input`.",
+        parameters=[s.AuditLogQuerySerializer],
+        responses=responses(s.ModerationActionSerializer(many=True)),
+        tags=["moderation"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = s.AuditLogQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return audit_log(**query.selector_filters())

@@ -1,0 +1,58 @@
+"""Forms of the moderation pages. They parse the request; the services check the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from moderation.models import ModerationAction
+from moderation.selectors.audit_log import find_user
+
+# --- The audit log ----------------------------------------------------------------------------
+
+NO_SUCH_USER = _("No user with this name or id.")
+DATES_REVERSED = _("The first day is after the last day.")
+
+
+class AuditLogFilterForm(forms.Form):
+    """The audit log's filters, from the query string; every one is optional."""
+
+    moderator = forms.CharField(label=_("Moderator"), required=False, max_length=150, help_text=_("User name or id"))
+    kind = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any action")), *ModerationAction.Kind.choices]
+    )
+    user = forms.CharField(label=_("User"), required=False, max_length=150, help_text=_("User name or id"))
+    tree = forms.UUIDField(label=_("Tree id"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def _user(self, name: str):
+        reference = self.cleaned_data.get(name, "").strip()
+        if not reference:
+            return None
+        user = find_user(reference=reference)
+        if user is None:
+            raise forms.ValidationError(NO_SUCH_USER, code="no_such_user")
+        return user
+
+    def clean_moderator(self):
+        return self._user("moderator")
+
+    def clean_user(self):
+        return self._user("user")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", forms.ValidationError(DATES_REVERSED, code="dates_reversed"))
+        return data
+
+    def selector_filters(self) -> dict:
+        """The cleaned filters as ``audit_log``'s keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "moderator": data.get("moderator"),
+            "kind": data.get("kind") or None,
+            "target_user": data.get("user"),
+            "tree": data.get("tree"),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,10 @@ def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None
     Skips before the tree's last resume (or last automatic halt) no longer count.
     """
     cfg = settings.TREE_MANAGER
-    kinds = (ModerationAction.Kind.RESUME_TREE, ModerationAction.Kind.AUTO)
-    last = ModerationAction.objects.filter(tree_id=tree_id, kind__in=kinds).order_by("-created_at").first()
+    resets = Q(kind=ModerationAction.Kind.RESUME_TREE) | Q(
+        kind=ModerationAction.Kind.AUTO, details__rule="auto_mod_max_skip_reply"
+    )
+    last = ModerationAction.objects.filter(resets, tree_id=tree_id).order_by("-created_at").first()
     skips = Task.objects.filter(tree_id=tree_id, type__in=REPLY_TASK_TYPES, state=TaskState.SKIPPED)
     if last is not None:
         skips = skips.filter(closed_at__gt=last.created_at)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from annotation.message_text import check_message_text
 from annotation.models import Message, MessageRevision, Report, TreeState
+from annotation.services.task_handout import release_tasks_on_messages
 from annotation.services.tree_state_changes import lock_tree, set_state
 from moderation.errors import AlreadyHidden, NotHidden, TextUnchanged
 from moderation.models import ModerationAction
@@ -43,7 +44,8 @@ def subtree_ids(*, tree_id: uuid.UUID, root_ids: Iterable[uuid.UUID]) -> list[uu
 
 
 def hide_messages(*, message_ids: Iterable[uuid.UUID], resolved_by: User | None, now: datetime) -> list[uuid.UUID]:
-    """Soft-delete the live ones of ``message_ids`` and resolve their open reports; returns the ids hidden.
+    """Soft-delete the live ones of ``message_ids``, resolve their open reports and release the open tasks about
+    them (their slots go with them); returns the ids hidden.
 
     The caller holds the lock of their trees and re-checks them afterwards.
     """
@@ -53,6 +55,7 @@ def hide_messages(*, message_ids: Iterable[uuid.UUID], resolved_by: User | None,
     Report.objects.filter(message_id__in=hidden, resolved_at__isnull=True).update(
         resolved_at=now, resolved_by=resolved_by
     )
+    release_tasks_on_messages(message_ids=hidden)
     return hidden
 
 

@@ -116,3 +116,16 @@ def test_the_flag_is_announced_only_once_committed(tree_manager, django_capture_
     assert len(callbacks) == 1
     callbacks[0]()
     assert Message.objects.get(pk=reply.pk).deleted
+
+
+def test_a_hidden_reply_does_not_reset_the_skip_count(tree_manager):
+    from moderation.services.automoderation import halt_if_skipped_too_often
+
+    tree_manager(auto_mod_max_skip_reply=1, auto_mod_red_flags=1)
+    root = make_prompt()
+    user = UserFactory()
+    skip_task(task=request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY), user=user)
+    reply = make_reply(root)
+    Report.objects.create(message=reply, user=UserFactory())
+    assert moderate_flagged_message(message_id=reply.pk) == "hide_message"
+    assert halt_if_skipped_too_often(tree_id=root.tree_id)

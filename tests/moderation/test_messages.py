@@ -157,3 +157,21 @@ def test_the_action_failing_after_its_changes_leaves_no_audit_row(moderator, mon
     with pytest.raises(RuntimeError):
         hide_message(moderator=moderator, message=reply, reason="x")
     assert not Message.objects.get(pk=reply.pk).deleted and not ModerationAction.objects.exists()
+
+
+def test_hiding_releases_the_open_tasks_about_the_hidden_messages(moderator):
+    from annotation.models import Task, TaskState, TaskType
+    from annotation.services.task_handout import request_task
+
+    root = make_prompt()
+    hidden = make_reply(root)
+    # Somebody is answering the reply that is about to be hidden.
+    writer = UserFactory()
+    task = request_task(user=writer, lang="en", task_type=TaskType.PROMPTER_REPLY)
+    assert task.parent_message_id == hidden.pk
+    hide_message(moderator=moderator, message=hidden, reason="x")
+    assert Task.objects.get(pk=task.pk).state == TaskState.EXPIRED
+    assert Message.objects.get(pk=hidden.pk).reply_claims == 0
+    # Re-checked: counters from the rows again, and the tree still has room to grow.
+    assert Message.objects.get(pk=root.pk).children_count == 0
+    assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.GROWING

@@ -87,3 +87,18 @@ def test_notes_are_added_and_recorded(moderator):
     assert action.kind == "note_user" and action.details["notes"] == {"before": "first", "after": "first\nsecond"}
     with pytest.raises(NoteBlank):
         add_user_note(moderator=moderator, user=user, note=" ")
+
+
+def test_a_ban_rechecks_the_trees_its_released_tasks_held_open(moderator, tree_manager):
+    tree_manager(goal_tree_size=3)
+    root = make_prompt()
+    MessageTree.objects.filter(pk=root.tree_id).update(goal_tree_size=3, max_depth=1)
+    make_reply(root)
+    user = UserFactory()
+    request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
+    # Meanwhile another reply completes the tree; only the banned user's open reply keeps it growing.
+    make_reply(root)
+    ban_user(moderator=moderator, user=user, reason="")
+    assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.RANKING
+    action = ModerationAction.objects.get()
+    assert action.details["tree_states"] == {str(root.tree_id): {"before": "growing", "after": "ranking"}}

@@ -17,7 +17,7 @@ from annotation.services.tree_transitions import halt_tree
 from moderation.models import ModerationAction
 from moderation.services.audit import record_action
 from moderation.services.messages import hide_messages, subtree_ids
-from moderation.services.trees import recheck_affected_trees
+from moderation.services.trees import lock_tree_with_messages, recheck_affected_trees
 
 
 def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None) -> bool:
@@ -67,7 +67,7 @@ def moderate_flagged_message(*, message_id: uuid.UUID, now: datetime | None = No
     if message is None or red_flag_count(message_id) < threshold:
         return None
     with transaction.atomic():
-        tree = lock_tree(message.tree_id)
+        tree = lock_tree_with_messages(message.tree_id)
         message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
         flags = red_flag_count(message_id)
         if flags < threshold or message.deleted:

@@ -20,11 +20,11 @@ from accounts.models import User
 from annotation.message_text import check_message_text
 from annotation.models import Message, MessageRevision, Report, TreeState
 from annotation.services.task_handout import release_tasks_on_messages
-from annotation.services.tree_state_changes import lock_tree, set_state
+from annotation.services.tree_state_changes import set_state
 from moderation.errors import AlreadyHidden, NotHidden, TextUnchanged
 from moderation.models import ModerationAction
 from moderation.services.audit import check_moderator, record_action
-from moderation.services.trees import recheck_affected_trees
+from moderation.services.trees import lock_tree_with_messages, recheck_affected_trees
 
 
 def subtree_ids(*, tree_id: uuid.UUID, root_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -64,7 +64,7 @@ def hide_message(*, moderator: User, message: Message, reason: str) -> list[uuid
     check_moderator(moderator)
     now = timezone.now()
     with transaction.atomic():
-        lock_tree(message.tree_id)
+        lock_tree_with_messages(message.tree_id)
         message = Message.objects.get(pk=message.pk)
         if message.deleted:
             raise AlreadyHidden()
@@ -98,7 +98,7 @@ def restore_message(*, moderator: User, message: Message, reason: str) -> list[u
     check_moderator(moderator)
     now = timezone.now()
     with transaction.atomic():
-        tree = lock_tree(message.tree_id)
+        tree = lock_tree_with_messages(message.tree_id)
         message = Message.objects.get(pk=message.pk)
         if not message.deleted:
             raise NotHidden()

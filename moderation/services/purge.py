@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.models import Message
-from annotation.services.tree_state_changes import lock_tree
 from moderation.models import ModerationAction
 from moderation.services.audit import check_moderator, record_action
 from moderation.services.messages import hide_messages, subtree_ids
-from moderation.services.trees import recheck_affected_trees
+from moderation.services.trees import lock_tree_with_messages, recheck_affected_trees
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def purge_user(*, moderator: User, user: User, reason: str) -> PurgePlan:
             # Lock the trees first (in id order, as every tree lock is taken), then plan under the locks; a
             # message written meanwhile in another tree means one more round.
             for tree_id in sorted(set(purge_preview(user=user).tree_ids) - locked):
-                lock_tree(tree_id)
+                lock_tree_with_messages(tree_id)
                 locked.add(tree_id)
             plan = purge_preview(user=user)
             if set(plan.tree_ids) <= locked:

@@ -8,12 +8,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import MessageTree
+from annotation.models import Message, MessageTree
 from annotation.services import tree_transitions
 from annotation.services.tree_checks import recheck_tree
 from annotation.services.tree_state_changes import lock_tree
 from moderation.models import ModerationAction
 from moderation.services.audit import check_moderator, record_action
+
+
+def lock_tree_with_messages(tree_id: uuid.UUID) -> MessageTree:
+    """Lock a tree's row, then its messages' rows (in id order, as the re-check does): a reply submitted under
+    one of them meanwhile waits, and then finds its parent hidden."""
+    tree = lock_tree(tree_id)
+    list(Message.objects.filter(tree_id=tree_id).order_by("pk").select_for_update(no_key=True).values_list("pk"))
+    return tree
 
 
 def recheck_affected_trees(*, tree_ids: Iterable[uuid.UUID], now: datetime) -> dict[str, dict[str, str]]:

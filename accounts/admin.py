@@ -31,7 +31,8 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Streak"), {"fields": ("streak_days", "streak_started_at", "last_activity_at")}),
     )
-    readonly_fields = ("streak_days", "streak_started_at", "last_activity_at")
+    # A ban goes through the moderation action, which also releases the user's tasks and is recorded.
+    readonly_fields = ("enabled", "streak_days", "streak_started_at", "last_activity_at")
 
 
 @admin.register(ApiClient)
@@ -46,3 +47,7 @@ class UserStatsAdmin(admin.ModelAdmin):
     list_filter = ("time_frame",)
     search_fields = ("user__username", "user__display_name")
     raw_id_fields = ("user",)
+    # Refreshed by the leaderboard job.
+    readonly_fields = tuple(
+        field.name for field in UserStats._meta.concrete_fields if field.name not in ("id", "user", "time_frame")
+    )

@@ -23,6 +23,8 @@ class MessageTreeAdmin(admin.ModelAdmin):
     search_fields = ("id",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+    # The platform moves trees; moderators halt and resume them through the moderation actions.
+    readonly_fields = ("state", "state_before_halt", "state_changed_at", "activated_at")
 
 
 @admin.register(Message)
@@ -31,7 +33,21 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("role", "lang", "review_result", "deleted", "synthetic")
     search_fields = ("id", "text")
     raw_id_fields = ("tree", "parent", "author")
-    readonly_fields = ("children_count", "reply_claims", "review_claims", "ranking_claims")
+    # Computed by the platform; hiding and restoring go through the moderation actions.
+    readonly_fields = (
+        "review_count",
+        "review_result",
+        "rank",
+        "ranking_count",
+        "children_count",
+        "reply_claims",
+        "review_claims",
+        "ranking_claims",
+        "emojis",
+        "labels",
+        "deleted",
+        "edited_at",
+    )
     show_full_result_count = False
 
 

@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # A volunteer skipped a task. Arguments: task_id, task_type, tree_id (None for an initial prompt), skipped_at.
 task_skipped = Signal()
+
+# A message received a red flag or a report. Arguments: message_id, tree_id, flagged_at.
+message_flagged = Signal()

@@ -8,7 +8,8 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from annotation.signals import task_skipped
+        from annotation.signals import message_flagged, task_skipped
         from moderation import receivers
 
         task_skipped.connect(receivers.task_skipped, dispatch_uid="moderation.task_skipped")
+        message_flagged.connect(receivers.message_flagged, dispatch_uid="moderation.message_flagged")

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from annotation.models import REPLY_TASK_TYPES
-from moderation.services.automoderation import halt_if_skipped_too_often
+from moderation.services.automoderation import halt_if_skipped_too_often, moderate_flagged_message
 
 
 def task_skipped(
@@ -13,3 +13,9 @@ def task_skipped(
     # Only skipped replies count towards halting a tree.
     if task_type in REPLY_TASK_TYPES and tree_id is not None:
         halt_if_skipped_too_often(tree_id=tree_id, now=skipped_at)
+
+
+def message_flagged(
+    sender: object, *, message_id: uuid.UUID, tree_id: uuid.UUID, flagged_at: datetime, **kwargs: object
+) -> None:
+    moderate_flagged_message(message_id=message_id, now=flagged_at)

@@ -56,6 +56,8 @@ class TreeManagerSettings:
     rate_limit_prompter_replies_minutes: int = 2
     # Auto-moderation (SPEC 5)
     auto_mod_max_skip_reply: int = 25
+    # Red flags (from distinct users, raised since the last dismissal) that abort a prompt's tree or hide a reply.
+    auto_mod_red_flags: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> TreeManagerSettings:

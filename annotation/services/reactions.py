@@ -9,6 +9,7 @@ from annotation.labels import LABELS_BY_NAME
 from annotation.message_text import check_message_text
 from annotation.models import EmojiReaction, Message, MessageRevision, Report
 from annotation.policies import can_edit_message, can_vote_on
+from annotation.signals import message_flagged
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 THUMBS_UP, THUMBS_DOWN, RED_FLAG = "+1", "-1", "red_flag"
@@ -50,6 +51,12 @@ class AlreadyReviewed(Conflict):
 class BeingReviewed(Conflict):
     code = "being_reviewed"
     default_message = _("Somebody is reviewing this message right now, so it can no longer be edited.")
+
+
+def _announce_flag(message: Message) -> None:
+    """Tell other apps (auto-moderation) about a new red flag or report once it is committed."""
+    flagged = {"message_id": message.pk, "tree_id": message.tree_id, "flagged_at": timezone.now()}
+    transaction.on_commit(lambda: message_flagged.send(sender=Message, **flagged))
 
 
 def _lock_live_message(message: Message) -> Message:
@@ -99,6 +106,8 @@ def set_emoji(*, user: User, message: Message, emoji: str, on: bool = True) -> d
             and not Report.objects.filter(user=user, message=message, resolved_at__isnull=True).exists()
         ):
             Report.objects.create(user=user, message=message, report_type=RED_FLAG)
+        if added and emoji == RED_FLAG:
+            _announce_flag(message)
     else:
         _remove_reaction(user=user, message=message, emoji=emoji)
         if emoji == RED_FLAG:
@@ -128,6 +137,7 @@ def report_message(
     )
     if _add_reaction(user=user, message=message, emoji=RED_FLAG):
         message.save(update_fields=["emojis"])
+    _announce_flag(message)
     return report
 
 

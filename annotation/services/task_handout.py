@@ -414,6 +414,16 @@ def release_open_tasks(*, user: User) -> int:
     return len(tasks)
 
 
+def release_tasks_on_messages(*, message_ids: list[uuid.UUID]) -> int:
+    """Release (as ``release_task``) every open task about these messages: replies to them, reviews of them and
+    rankings of their children; for messages a moderator hid. Returns how many were released."""
+    about = Q(parent_message__in=message_ids) | Q(message__in=message_ids)
+    with transaction.atomic():
+        tasks = list(Task.objects.filter(about, state=TaskState.OPEN).order_by("pk").select_for_update(no_key=True))
+        _close_released(tasks, now=timezone.now())
+    return len(tasks)
+
+
 def _close_released(tasks: list[Task], *, now: datetime) -> None:
     """Free the slots of locked open tasks and close them as expired."""
     for task in tasks:

@@ -1,16 +1,23 @@
-"""Auto-moderation (SPEC 5): the platform halts trees on its own, and records that it did."""
+"""Auto-moderation (SPEC 5): the platform halts trees, aborts flagged prompts and hides flagged replies on its
+own, and records that it did (kind ``auto``, no moderator, the rule in ``details``)."""
 
 import uuid
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.models import ACTIVE_TREE_STATES, REPLY_TASK_TYPES, Task, TaskState
-from annotation.services.tree_state_changes import lock_tree
+from annotation.models import ACTIVE_TREE_STATES, REPLY_TASK_TYPES, Message, Report, Task, TaskState, TreeState
+from annotation.services.prompt_lottery import run_lottery
+from annotation.services.tree_state_changes import lock_tree, set_state
 from annotation.services.tree_transitions import halt_tree
 from moderation.models import ModerationAction
+from moderation.services.audit import record_action
+from moderation.services.messages import hide_messages, subtree_ids
+from moderation.services.trees import lock_tree_with_messages, recheck_affected_trees
 
 
 def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None) -> bool:
@@ -19,8 +26,10 @@ def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None
     Skips before the tree's last resume (or last automatic halt) no longer count.
     """
     cfg = settings.TREE_MANAGER
-    kinds = (ModerationAction.Kind.RESUME_TREE, ModerationAction.Kind.AUTO)
-    last = ModerationAction.objects.filter(tree_id=tree_id, kind__in=kinds).order_by("-created_at").first()
+    resets = Q(kind=ModerationAction.Kind.RESUME_TREE) | Q(
+        kind=ModerationAction.Kind.AUTO, details__rule="auto_mod_max_skip_reply"
+    )
+    last = ModerationAction.objects.filter(resets, tree_id=tree_id).order_by("-created_at").first()
     skips = Task.objects.filter(tree_id=tree_id, type__in=REPLY_TASK_TYPES, state=TaskState.SKIPPED)
     if last is not None:
         skips = skips.filter(closed_at__gt=last.created_at)
@@ -39,3 +48,67 @@ def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None
             details={"rule": "auto_mod_max_skip_reply", "skips": count},
         )
     return True
+
+
+def red_flag_count(message_id: uuid.UUID) -> int:
+    """Distinct users with an open report (a red flag is one) on the message: a dismissal starts the count anew."""
+    open_reports = Report.objects.filter(message_id=message_id, resolved_at__isnull=True)
+    users = open_reports.exclude(user__isnull=True).values("user").distinct().count()
+    return users + open_reports.filter(user__isnull=True).count()
+
+
+def moderate_flagged_message(*, message_id: uuid.UUID, now: datetime | None = None) -> str | None:
+    """A prompt with ``auto_mod_red_flags`` red flags aborts its tree (aborted_low_grade); a reply with as many
+    is hidden with its subtree. Returns the action taken ("abort_tree", "hide_message") or None; a second call
+    finds nothing left to do."""
+    threshold = settings.TREE_MANAGER.auto_mod_red_flags
+    now = now or timezone.now()
+    message = Message.objects.filter(pk=message_id).only("pk", "tree_id", "parent_id").first()
+    if message is None or red_flag_count(message_id) < threshold:
+        return None
+    with transaction.atomic():
+        tree = lock_tree_with_messages(message.tree_id)
+        message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+        flags = red_flag_count(message_id)
+        if flags < threshold or message.deleted:
+            return None
+        rule = {"rule": "auto_mod_red_flags", "red_flags": flags}
+        reason = _("The message received %(count)d red flags.") % {"count": flags}
+        if message.parent_id is None:
+            if tree.state not in ACTIVE_TREE_STATES:
+                return None
+            before = tree.state
+            set_state(tree, TreeState.ABORTED_LOW_GRADE, now)
+            if before == TreeState.GROWING:
+                run_lottery(lang=tree.lang, now=now)
+            details = {**rule, "action": "abort_tree", "state": {"before": before, "after": tree.state}}
+            record_action(
+                moderator=None,
+                kind=ModerationAction.Kind.AUTO,
+                reason=reason,
+                message=message,
+                tree=tree,
+                target_user=message.author,
+                details=details,
+            )
+            return "abort_tree"
+        hidden = hide_messages(
+            message_ids=subtree_ids(tree_id=tree.pk, root_ids=[message.pk]), resolved_by=None, now=now
+        )
+        states = recheck_affected_trees(tree_ids=[tree.pk], now=now)
+        details = {
+            **rule,
+            "action": "hide_message",
+            "hidden_ids": [str(pk) for pk in hidden],
+            "tree_state": states[str(tree.pk)],
+        }
+        record_action(
+            moderator=None,
+            kind=ModerationAction.Kind.AUTO,
+            reason=reason,
+            message=message,
+            tree=tree,
+            target_user=message.author,
+            details=details,
+        )
+        return "hide_message"

@@ -1,0 +1,71 @@
+"""Moderator actions on trees: halt and resume (recorded), and the re-check every moderator action ends with."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from annotation.models import Message, MessageTree
+from annotation.services import tree_transitions
+from annotation.services.tree_checks import recheck_tree
+from annotation.services.tree_state_changes import lock_tree
+from moderation.models import ModerationAction
+from moderation.services.audit import check_moderator, record_action
+
+
+def lock_tree_with_messages(tree_id: uuid.UUID) -> MessageTree:
+    """Lock a tree's row, then its messages' rows (in id order, as the re-check does): a reply submitted under
+    one of them meanwhile waits, and then finds its parent hidden."""
+    tree = lock_tree(tree_id)
+    list(Message.objects.filter(tree_id=tree_id).order_by("pk").select_for_update(no_key=True).values_list("pk"))
+    return tree
+
+
+def recheck_affected_trees(*, tree_ids: Iterable[uuid.UUID], now: datetime) -> dict[str, dict[str, str]]:
+    """Re-check trees after their messages or tasks changed, inside the caller's transaction: slot counters are
+    recomputed and each tree moved to the state its messages call for. Returns {tree id: {before, after}}."""
+    states = {}
+    for tree_id in sorted(set(tree_ids)):
+        tree = lock_tree(tree_id)
+        before = tree.state
+        recheck_tree(tree=tree, fix=True, now=now)
+        tree.refresh_from_db(fields=["state"])
+        states[str(tree_id)] = {"before": before, "after": tree.state}
+    return states
+
+
+def halt_tree(*, moderator: User, tree: MessageTree, reason: str) -> MessageTree:
+    """Stop a tree (no tasks are handed out for it) until a moderator resumes it."""
+    check_moderator(moderator)
+    now = timezone.now()
+    with transaction.atomic():
+        before = lock_tree(tree.pk).state
+        tree = tree_transitions.halt_tree(tree=tree, now=now)
+        record_action(
+            moderator=moderator,
+            kind=ModerationAction.Kind.HALT_TREE,
+            reason=reason,
+            tree=tree,
+            details={"state": {"before": before, "after": tree.state}},
+        )
+    return tree
+
+
+def resume_tree(*, moderator: User, tree: MessageTree, reason: str) -> MessageTree:
+    """Return a halted tree to where it was, then move it on as its messages call for."""
+    check_moderator(moderator)
+    now = timezone.now()
+    with transaction.atomic():
+        before = lock_tree(tree.pk).state
+        tree = tree_transitions.resume_tree(tree=tree, now=now)
+        record_action(
+            moderator=moderator,
+            kind=ModerationAction.Kind.RESUME_TREE,
+            reason=reason,
+            tree=tree,
+            details={"state": {"before": before, "after": tree.state}},
+        )
+    return tree

@@ -103,3 +103,112 @@ class ModerationActionSerializer(serializers.Serializer):
 
     def get_automatic(self, action: ModerationAction) -> bool:
         return action.moderator_id is None
+
+
+# --- Actions on messages and trees ------------------------------------------------------------
+
+REASON_HELP = "Why: kept in the audit log."
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000, help_text=REASON_HELP)
+
+
+class ModeratorEditSerializer(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=False, allow_blank=True, help_text="The new text.")
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000, help_text=REASON_HELP)
+
+
+class ModeratedMessageSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    tree_id = serializers.UUIDField(read_only=True)
+    parent_id = serializers.UUIDField(read_only=True, allow_null=True)
+    author_id = serializers.UUIDField(read_only=True, allow_null=True)
+    role = serializers.CharField(read_only=True)
+    lang = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    depth = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    review_result = serializers.BooleanField(read_only=True, allow_null=True)
+    deleted = serializers.BooleanField(read_only=True, help_text="True for a hidden message.")
+
+
+class HiddenMessageSerializer(serializers.Serializer):
+    message = ModeratedMessageSerializer(read_only=True)
+    hidden_ids = serializers.ListField(
+        child=serializers.UUIDField(), read_only=True, help_text="The message and the replies under it hidden now."
+    )
+
+
+class RestoredMessageSerializer(serializers.Serializer):
+    message = ModeratedMessageSerializer(read_only=True)
+    restored_ids = serializers.ListField(
+        child=serializers.UUIDField(), read_only=True, help_text="The message and its ancestors restored now."
+    )
+
+
+class DismissedFlagsSerializer(serializers.Serializer):
+    message = ModeratedMessageSerializer(read_only=True)
+    dismissed = serializers.IntegerField(read_only=True, help_text="How many open reports (red flags included).")
+
+
+class ModeratedTreeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    state_before_halt = serializers.CharField(read_only=True, help_text="Set while halted: where resume returns.")
+    lang = serializers.CharField(read_only=True)
+    state_changed_at = serializers.DateTimeField(read_only=True)
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+class UserNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="A line added to the moderators' notes on the user.")
+
+
+class ModeratedUserSerializer(serializers.Serializer):
+    """A user as a moderator sees them; ``context`` holds ``activity`` (a ``UserActivity``) and ``show_email``."""
+
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    email = serializers.SerializerMethodField(help_text="Only for admins (and the user themself); null otherwise.")
+    role = serializers.CharField(read_only=True)
+    enabled = serializers.BooleanField(read_only=True, help_text="False for a banned user.")
+    is_placeholder = serializers.BooleanField(read_only=True, help_text="Made by an import; cannot log in.")
+    languages = serializers.ListField(child=serializers.CharField(), read_only=True)
+    notes = serializers.CharField(read_only=True, help_text="The moderators' notes.")
+    show_on_leaderboard = serializers.BooleanField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
+    last_activity_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    messages = serializers.SerializerMethodField(help_text="Messages written, hidden ones included.")
+    hidden_messages = serializers.SerializerMethodField()
+    reviews = serializers.SerializerMethodField(help_text="Reviews given.")
+    open_flags = serializers.SerializerMethodField(help_text="Open reports (red flags included) on their messages.")
+
+    def get_email(self, user) -> str | None:
+        return user.email if self.context["show_email"] else None
+
+    def get_messages(self, user) -> int:
+        return self.context["activity"].messages
+
+    def get_hidden_messages(self, user) -> int:
+        return self.context["activity"].hidden_messages
+
+    def get_reviews(self, user) -> int:
+        return self.context["activity"].reviews
+
+    def get_open_flags(self, user) -> int:
+        return self.context["activity"].open_flags
+
+
+class PurgePlanSerializer(serializers.Serializer):
+    authored_ids = serializers.ListField(
+        child=serializers.UUIDField(), read_only=True, help_text="The user's own live messages."
+    )
+    message_ids = serializers.ListField(
+        child=serializers.UUIDField(), read_only=True, help_text="Every message hidden: theirs and the replies under."
+    )
+    tree_ids = serializers.ListField(child=serializers.UUIDField(), read_only=True, help_text="The trees re-checked.")

@@ -22,7 +22,7 @@ def moderated_message(*, message_id: uuid.UUID) -> Message:
 def moderated_tree(*, tree_id: uuid.UUID) -> MessageTree:
     tree = MessageTree.objects.filter(pk=tree_id).first()
     if tree is None:
-        raise NotFound(_("No such tree."))
+        raise NotFound()
     return tree
 
 
@@ -30,7 +30,7 @@ def moderated_user(*, user_id: uuid.UUID) -> User:
     """Any user, banned or not."""
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise NotFound(_("No such user."))
+        raise NotFound(_("No user with this name or id."))
     return user
 
 

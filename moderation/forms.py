@@ -56,3 +56,18 @@ class AuditLogFilterForm(forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }
+
+
+# --- The page of one user ---------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    """Ban, unban and purge: the reason recorded in the audit log."""
+
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UserNoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,5 +1,7 @@
 """Forms of the moderation pages. They parse the request; the services check the rules."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +73,15 @@ class ReasonForm(forms.Form):
 
 class UserNoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PurgeForm(ReasonForm):
+    """The purge's confirmation: the ids of the messages the confirmed preview listed, space-separated."""
+
+    message_ids = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_message_ids(self) -> list[uuid.UUID]:
+        try:
+            return [uuid.UUID(value) for value in self.cleaned_data["message_ids"].split()]
+        except ValueError as error:
+            raise forms.ValidationError(_("Not a list of message ids."), code="invalid") from error

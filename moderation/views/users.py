@@ -11,7 +11,7 @@ from accounts.models import TimeFrame, User
 from accounts.policies import can_see_email
 from core.errors import DomainError
 from moderation.decorators import moderator_required
-from moderation.forms import ReasonForm, UserNoteForm
+from moderation.forms import PurgeForm, ReasonForm, UserNoteForm
 from moderation.selectors.audit_log import audit_log
 from moderation.selectors.trollboard import troll_row
 from moderation.selectors.users import messages_by_ids, recent_messages, reports_received, reviews_given
@@ -29,7 +29,7 @@ def _panel_context(user: User, **extra) -> dict:
         "subject": user,
         "reason_form": ReasonForm(),
         "note_form": UserNoteForm(),
-        "purge_form": ReasonForm(auto_id="id_purge_%s"),
+        "purge_form": PurgeForm(auto_id="id_purge_%s"),
         "actions": list(audit_log(target_user=user)[:AUDIT_ROWS]),
         "plan": None,
         "outcome": None,
@@ -39,8 +39,8 @@ def _panel_context(user: User, **extra) -> dict:
     return context
 
 
-def _render_panel(request: HttpRequest, user: User, *, error: DomainError | None = None, **extra) -> HttpResponse:
-    context = _panel_context(user, error=error.message if error else None, **extra)
+def _render_panel(request: HttpRequest, user: User, *, error: str | None = None, **extra) -> HttpResponse:
+    context = _panel_context(user, error=error, **extra)
     template = PANEL_TEMPLATE
     if not request.htmx:
         context.update(_page_context(request, user))
@@ -83,7 +83,7 @@ def user_ban(request: HttpRequest, user_id: UUID) -> HttpResponse:
     try:
         user = ban_user(moderator=request.user, user=user, reason=_reason(request))
     except DomainError as error:
-        return _render_panel(request, user, error=error)
+        return _render_panel(request, user, error=error.message)
     return _render_panel(request, user, outcome=_("The user is banned."))
 
 
@@ -94,7 +94,7 @@ def user_unban(request: HttpRequest, user_id: UUID) -> HttpResponse:
     try:
         user = unban_user(moderator=request.user, user=user, reason=_reason(request))
     except DomainError as error:
-        return _render_panel(request, user, error=error)
+        return _render_panel(request, user, error=error.message)
     return _render_panel(request, user, outcome=_("The user is no longer banned."))
 
 
@@ -107,12 +107,18 @@ def user_note(request: HttpRequest, user_id: UUID) -> HttpResponse:
     try:
         user = add_user_note(moderator=request.user, user=user, note=note)
     except DomainError as error:
-        return _render_panel(request, user, error=error)
+        return _render_panel(request, user, error=error.message)
     return _render_panel(request, user, outcome=_("The note is added."))
 
 
 def _plan_context(plan: PurgePlan) -> dict:
-    return {"plan": plan, "plan_messages": list(messages_by_ids(message_ids=plan.message_ids))}
+    """The preview: what would be hidden, and the confirmation form that carries exactly those ids."""
+    purge_form = PurgeForm(auto_id="id_purge_%s", initial={"message_ids": " ".join(map(str, plan.message_ids))})
+    return {
+        "plan": plan,
+        "plan_messages": list(messages_by_ids(message_ids=plan.message_ids)),
+        "purge_form": purge_form,
+    }
 
 
 @moderator_required
@@ -126,10 +132,18 @@ def user_purge_preview(request: HttpRequest, user_id: UUID) -> HttpResponse:
 @require_POST
 def user_purge(request: HttpRequest, user_id: UUID) -> HttpResponse:
     user = _subject(user_id)
+    form = PurgeForm(request.POST)
+    if not form.is_valid():
+        return _render_panel(request, user, error=_("Preview the purge again."))
     try:
-        plan = purge_user(moderator=request.user, user=user, reason=_reason(request))
+        plan = purge_user(
+            moderator=request.user,
+            user=user,
+            reason=form.cleaned_data["reason"],
+            expected_message_ids=form.cleaned_data["message_ids"],
+        )
     except DomainError as error:
-        return _render_panel(request, user, error=error)
+        return _render_panel(request, user, error=error.message, **_plan_context(purge_preview(user=user)))
     outcome = _("Messages hidden: %(messages)d. Trees re-checked: %(trees)d.") % {
         "messages": len(plan.message_ids),
         "trees": len(plan.tree_ids),

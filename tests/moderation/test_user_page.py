@@ -190,7 +190,9 @@ def test_the_purge_preview_lists_exactly_what_the_purge_then_hides(client, moder
     assert not ModerationAction.objects.exists()
 
     before = set(Message.objects.filter(deleted=True).values_list("pk", flat=True))
-    response = client.post(_url(troll, "user_purge"), {"reason": "spam account"}, **HTMX)
+    confirmed = _confirmed_ids(content)
+    assert set(confirmed.split()) == listed
+    response = client.post(_url(troll, "user_purge"), {"reason": "spam account", "message_ids": confirmed}, **HTMX)
     assert response.status_code == 200
     assert "Messages hidden: 4. Trees re-checked: 2." in response.content.decode()
     newly_hidden = set(Message.objects.filter(deleted=True).values_list("pk", flat=True)) - before
@@ -198,6 +200,29 @@ def test_the_purge_preview_lists_exactly_what_the_purge_then_hides(client, moder
     assert not Message.objects.get(pk=kept.pk).deleted
     action = ModerationAction.objects.get()
     assert (action.kind, action.target_user, action.reason) == ("purge_user", troll, "spam account")
+
+
+def _confirmed_ids(content: str) -> str:
+    return re.search(r'name="message_ids" value="([^"]*)"', content).group(1)
+
+
+def test_a_purge_hides_nothing_if_the_plan_changed_since_the_preview(client, moderator, troll):
+    first = make_prompt(author=troll)
+    client.force_login(moderator)
+    confirmed = _confirmed_ids(client.post(_url(troll, "user_purge_preview"), **HTMX).content.decode())
+    assert confirmed == str(first.pk)
+    later = make_prompt(author=troll)
+    response = client.post(_url(troll, "user_purge"), {"reason": "", "message_ids": confirmed}, **HTMX)
+    assert response.status_code == 422
+    content = response.content.decode()
+    assert "What the purge would hide has changed since the preview" in content
+    assert set(_confirmed_ids(content).split()) == {str(first.pk), str(later.pk)}  # the new preview
+    assert not Message.objects.filter(deleted=True).exists() and not ModerationAction.objects.exists()
+    # Without a preview's ids nothing is purged either.
+    response = client.post(_url(troll, "user_purge"), {"reason": ""}, **HTMX)
+    assert response.status_code == 422 and not Message.objects.filter(deleted=True).exists()
+    response = client.post(_url(troll, "user_purge"), {"message_ids": "not-an-id"}, **HTMX)
+    assert response.status_code == 422 and "Preview the purge again." in response.content.decode()
 
 
 def test_a_purge_preview_of_nothing_offers_no_purge(client, moderator):

@@ -48,3 +48,8 @@ class NotBanned(Conflict):
 class NoteBlank(InvalidInput):
     code = "note_blank"
     default_message = _("The note may not be empty.")
+
+
+class PurgePlanChanged(Conflict):
+    code = "purge_plan_changed"
+    default_message = _("What the purge would hide has changed since the preview: check the new preview.")

@@ -1,5 +1,7 @@
 """Forms of the moderation pages. They parse the request; the services check the rules."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,3 +58,30 @@ class AuditLogFilterForm(forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }
+
+
+# --- The page of one user ---------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    """Ban, unban and purge: the reason recorded in the audit log."""
+
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UserNoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PurgeForm(ReasonForm):
+    """The purge's confirmation: the ids of the messages the confirmed preview listed, space-separated."""
+
+    message_ids = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_message_ids(self) -> list[uuid.UUID]:
+        try:
+            return [uuid.UUID(value) for value in self.cleaned_data["message_ids"].split()]
+        except ValueError as error:
+            raise forms.ValidationError(_("Not a list of message ids."), code="invalid") from error

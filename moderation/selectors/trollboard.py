@@ -9,7 +9,8 @@ one, so reports are counted through their reaction). The flag labels received ar
 (``annotation.labels``) of every review of the user's messages, summed review by review: a message that three
 reviewers flagged as hate speech adds 3. Hidden messages count too.
 
-Three grouped queries (reactions, rejected prompts, reviews) and one for the users, however many users there are.
+Three grouped queries (reactions, rejected prompts, reviews) and one for the users, however many users there are;
+``troll_row`` reads one user's terms with the same three queries.
 """
 
 from collections import defaultdict
@@ -59,13 +60,15 @@ class TrollRow:
         return self.display_name or self.username
 
 
-def trollboard(*, time_frame: str, limit: int = 100, now: datetime | None = None) -> list[TrollRow]:
-    """Users with a positive troll score in the time frame, highest first, ties by username; no placeholders."""
-    start = frame_start(time_frame, now or timezone.now())
+def _terms(*, start: datetime | None, author: User | None = None) -> dict[UUID, dict]:
+    """The score terms per author of the messages concerned (all authors, or only ``author``): three grouped
+    queries."""
     terms: dict[UUID, dict] = defaultdict(dict)
+    by_author = {"message__author": author} if author is not None else {"message__author__isnull": False}
+    authored = {"author": author} if author is not None else {"author__isnull": False}
 
     votes = (RED_FLAG, THUMBS_UP, THUMBS_DOWN)
-    reactions = EmojiReaction.objects.filter(emoji__in=votes, message__author__isnull=False)
+    reactions = EmojiReaction.objects.filter(emoji__in=votes, **by_author)
     if start is not None:
         reactions = reactions.filter(created_at__gte=start)
     for row in reactions.values("message__author_id").annotate(
@@ -75,13 +78,13 @@ def trollboard(*, time_frame: str, limit: int = 100, now: datetime | None = None
     ):
         terms[row.pop("message__author_id")].update(row)
 
-    rejected = Message.objects.filter(parent__isnull=True, review_result=False, author__isnull=False)
+    rejected = Message.objects.filter(parent__isnull=True, review_result=False, **authored)
     if start is not None:
         rejected = rejected.filter(created_at__gte=start)
     for row in rejected.values("author_id").annotate(count=Count("pk")):
         terms[row["author_id"]]["rejected_prompts"] = row["count"]
 
-    reviews = Review.objects.filter(message__author__isnull=False)
+    reviews = Review.objects.filter(**by_author)
     if start is not None:
         reviews = reviews.filter(created_at__gte=start)
     sums = {name: Coalesce(Sum(Cast(KeyTextTransform(name, "values"), FloatField())), 0.0) for name in FLAG_LABEL_NAMES}
@@ -89,6 +92,12 @@ def trollboard(*, time_frame: str, limit: int = 100, now: datetime | None = None
         author_id = row.pop("message__author_id")
         if any(row.values()):
             terms[author_id]["flag_labels"] = {name: round(value, 2) for name, value in row.items()}
+    return terms
+
+
+def trollboard(*, time_frame: str, limit: int = 100, now: datetime | None = None) -> list[TrollRow]:
+    """Users with a positive troll score in the time frame, highest first, ties by username; no placeholders."""
+    terms = _terms(start=frame_start(time_frame, now or timezone.now()))
 
     scored = {user_id: TrollRow(user_id=user_id, **user_terms) for user_id, user_terms in terms.items()}
     trolls = [user_id for user_id, row in scored.items() if row.score > 0]
@@ -99,3 +108,15 @@ def trollboard(*, time_frame: str, limit: int = 100, now: datetime | None = None
     ]
     rows.sort(key=lambda row: (-row.score, row.username))
     return rows[:limit]
+
+
+def troll_row(*, user: User, time_frame: str, now: datetime | None = None) -> TrollRow:
+    """One user's troll score terms in the time frame (zero terms too), by the trollboard's formula."""
+    terms = _terms(start=frame_start(time_frame, now or timezone.now()), author=user)
+    return TrollRow(
+        user_id=user.pk,
+        username=user.username,
+        display_name=user.display_name,
+        enabled=user.enabled,
+        **terms.get(user.pk, {}),
+    )

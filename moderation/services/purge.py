@@ -2,6 +2,7 @@
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.models import Message
+from moderation.errors import PurgePlanChanged
 from moderation.models import ModerationAction
 from moderation.services.audit import check_moderator, record_action
 from moderation.services.messages import hide_messages, subtree_ids
@@ -40,8 +42,13 @@ def purge_preview(*, user: User) -> PurgePlan:
     )
 
 
-def purge_user(*, moderator: User, user: User, reason: str) -> PurgePlan:
-    """Hide everything ``purge_preview`` lists, re-check every affected tree; returns the plan carried out."""
+def purge_user(
+    *, moderator: User, user: User, reason: str, expected_message_ids: Collection[uuid.UUID] | None = None
+) -> PurgePlan:
+    """Hide everything ``purge_preview`` lists, re-check every affected tree; returns the plan carried out.
+
+    With ``expected_message_ids`` (the preview a moderator confirmed), nothing is hidden unless the plan is still
+    exactly those messages."""
     check_moderator(moderator)
     now = timezone.now()
     with transaction.atomic():
@@ -55,6 +62,8 @@ def purge_user(*, moderator: User, user: User, reason: str) -> PurgePlan:
             plan = purge_preview(user=user)
             if set(plan.tree_ids) <= locked:
                 break
+        if expected_message_ids is not None and set(plan.message_ids) != set(expected_message_ids):
+            raise PurgePlanChanged()
         hidden = hide_messages(message_ids=plan.message_ids, resolved_by=moderator, now=now)
         states = recheck_affected_trees(tree_ids=plan.tree_ids, now=now)
         record_action(

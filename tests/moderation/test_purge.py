@@ -1,6 +1,7 @@
 import pytest
 
 from annotation.models import Message, MessageTree, Report, TreeState
+from moderation.errors import PurgePlanChanged
 from moderation.models import ModerationAction
 from moderation.services.purge import purge_preview, purge_user
 from tests.factories import UserFactory, make_prompt, make_reply
@@ -39,3 +40,17 @@ def test_purge_hides_exactly_the_preview_and_rechecks_the_trees(moderator):
     assert (action.details["hidden_messages"], action.details["authored_messages"]) == (4, 2)
     assert action.details["trees_rechecked"] == 2
     assert purge_preview(user=troll).message_ids == ()
+
+
+def test_a_purge_of_a_confirmed_preview_refuses_a_changed_plan(moderator):
+    troll = UserFactory()
+    first = make_prompt(author=troll)
+    preview = purge_preview(user=troll)
+    make_reply(make_prompt(), author=troll)
+    with pytest.raises(PurgePlanChanged):
+        purge_user(moderator=moderator, user=troll, reason="", expected_message_ids=preview.message_ids)
+    assert not Message.objects.filter(deleted=True).exists() and not ModerationAction.objects.exists()
+    done = purge_user(
+        moderator=moderator, user=troll, reason="", expected_message_ids=purge_preview(user=troll).message_ids
+    )
+    assert first.pk in done.message_ids and len(done.message_ids) == 2

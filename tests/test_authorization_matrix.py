@@ -158,10 +158,14 @@ API_BODIES = {
     ("POST", "/api/v1/messages/{message_id}/emojis/"): {"emoji": "+1"},
     ("POST", "/api/v1/messages/{message_id}/reports/"): {"report_type": "spam", "reason": "matrix"},
     ("PATCH", "/api/v1/messages/{message_id}/"): {"text": "A new text"},
+    ("POST", "/api/v1/moderation/messages/{message_id}/edit/"): {"text": "Edited by a moderator", "reason": "matrix"},
+    ("POST", "/api/v1/moderation/users/{user_id}/notes/"): {"note": "A note from the matrix"},
 }
 
 API_USER = {"anonymous": 401, "volunteer": 200, "banned": 403, "moderator": 200, "admin": 200}
 API_MODERATOR = {**API_USER, "volunteer": 403}
+# Allowed, but refused by the service for the world's state (nothing to restore, resume, dismiss or unban).
+API_MODERATOR_CONFLICT = {**API_MODERATOR, "moderator": 409, "admin": 409}
 
 API_EXPECTATIONS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/health/"): dict.fromkeys(ACTORS, 200),
@@ -176,6 +180,18 @@ API_EXPECTATIONS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/messages/{message_id}/tree/"): API_USER,
     ("GET", "/api/v1/moderation/actions/"): API_MODERATOR,
     ("GET", "/api/v1/moderation/trollboard/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/messages/{message_id}/hide/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/messages/{message_id}/restore/"): API_MODERATOR_CONFLICT,
+    ("POST", "/api/v1/moderation/messages/{message_id}/edit/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/messages/{message_id}/dismiss-flags/"): API_MODERATOR_CONFLICT,
+    ("POST", "/api/v1/moderation/trees/{tree_id}/halt/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/trees/{tree_id}/resume/"): API_MODERATOR_CONFLICT,
+    ("GET", "/api/v1/moderation/users/{user_id}/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/users/{user_id}/ban/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/users/{user_id}/unban/"): API_MODERATOR_CONFLICT,
+    ("POST", "/api/v1/moderation/users/{user_id}/notes/"): API_MODERATOR,
+    ("GET", "/api/v1/moderation/users/{user_id}/purge-preview/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/users/{user_id}/purge/"): API_MODERATOR,
     ("GET", "/api/v1/tasks/"): API_USER,
     ("POST", "/api/v1/tasks/"): {**API_USER, "volunteer": 201, "moderator": 201, "admin": 201},
     ("GET", "/api/v1/tasks/{task_id}/"): API_USER,
@@ -194,7 +210,12 @@ def test_every_schema_operation_has_expectations():
 
 
 def _api_path(template: str, world: World, actor: str) -> str:
-    return template.replace("{task_id}", str(world.task_of(actor).pk)).replace("{message_id}", str(world.reply.pk))
+    return (
+        template.replace("{task_id}", str(world.task_of(actor).pk))
+        .replace("{message_id}", str(world.reply.pk))
+        .replace("{tree_id}", str(world.root.tree_id))
+        .replace("{user_id}", str(world.author.pk))
+    )
 
 
 @pytest.mark.parametrize("actor", ACTORS)

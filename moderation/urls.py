@@ -1,10 +1,17 @@
 from django.urls import path
 
-from moderation.views import audit_log, trollboard
+from moderation.views import audit_log, flag_queue, trollboard
 
 app_name = "moderation"
 
 urlpatterns = [
     path("trollboard/", trollboard.trollboard, name="trollboard"),
     path("audit/", audit_log.audit_log, name="audit_log"),
+    path("queue/", flag_queue.flag_queue, name="flag_queue"),
+    path("queue/<uuid:message_id>/dismiss/", flag_queue.dismiss, name="flag_dismiss"),
+    path("queue/<uuid:message_id>/hide/", flag_queue.hide, name="flag_hide"),
+    path("queue/<uuid:message_id>/restore/", flag_queue.restore, name="flag_restore"),
+    path("queue/<uuid:message_id>/edit/", flag_queue.edit, name="flag_edit"),
+    path("queue/<uuid:message_id>/halt/", flag_queue.halt, name="flag_halt"),
+    path("queue/<uuid:message_id>/resume/", flag_queue.resume, name="flag_resume"),
 ]

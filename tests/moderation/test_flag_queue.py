@@ -116,7 +116,7 @@ def test_the_selector_costs_a_fixed_number_of_queries(django_assert_num_queries,
         seen = [(item.message.author, item.message.tree.state) for item in page.items]
         seen += [report.user for item in page.items for report in item.reports]
         seen += [message.author for item in page.items for message in item.thread]
-    assert len(seen) == count * 6
+    assert len(seen) == count * 5
 
 
 @pytest.mark.parametrize("count", [3, 10])

@@ -29,7 +29,9 @@ def _queue_context(data: QueryDict) -> dict:
     filters = {name: value for name in FILTER_NAMES if (value := data.get(name))}
     query = QueryDict(mutable=True)
     query.update({name: value for name, value in filters.items() if name != "page"})
-    return {"form": form, "page": page, "filters": filters, "query": query.urlencode()}
+    # The actions' URLs are this one's followed by the message id and the action (see moderation/urls.py).
+    queue_url = reverse("moderation:flag_queue")
+    return {"form": form, "page": page, "filters": filters, "query": query.urlencode(), "queue_url": queue_url}
 
 
 @moderator_required

@@ -249,3 +249,10 @@ def test_actions_refuse_volunteers_and_send_visitors_to_log_in(client, queue, na
 def test_the_page_refuses_volunteers(client):
     client.force_login(UserFactory())
     assert client.get(PAGE_URL).status_code == 403
+
+
+def test_the_items_buttons_post_to_the_action_urls(client, moderator, queue):
+    client.force_login(moderator)
+    html = client.get(PAGE_URL).content.decode()
+    for name in ("dismiss", "hide", "halt", "edit"):
+        assert f'"{action_url(name, queue["busy"])}"' in html

@@ -98,7 +98,13 @@ def _flag_rows(*, language: str | None, kind: str | None, state: str | None) -> 
         reports = reports.exclude(report_type=RED_FLAG)
     if language:
         reports = reports.filter(message__lang=language)
-    if state in (STATE_DISMISSED, STATE_ACTED_ON):
+    # Resolved reports pile up over the years: the open state reads only the messages with an open report, the
+    # others leave those out before joining the messages and the audit log.
+    open_reports = Report.objects.filter(resolved_at__isnull=True).values("message_id")
+    if state == STATE_OPEN:
+        reports = reports.filter(message_id__in=open_reports)
+    elif state in (STATE_DISMISSED, STATE_ACTED_ON):
+        reports = reports.exclude(message_id__in=open_reports)
         acted_on = Q(message__deleted=True) | Q(_acted_on())
         reports = reports.filter(acted_on if state == STATE_ACTED_ON else ~acted_on)
     rows = reports.values("message_id").annotate(

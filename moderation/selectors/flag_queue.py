@@ -50,6 +50,24 @@ ACTION_KINDS = (
 )
 
 
+# What an ancestor in an item's thread shows (the message card): its JSON columns are left unread.
+THREAD_FIELDS = (
+    "tree_id",
+    "parent_id",
+    "author_id",
+    "role",
+    "lang",
+    "text",
+    "depth",
+    "rank",
+    "deleted",
+    "synthetic",
+    "model_name",
+    "edited_at",
+    "created_at",
+)
+
+
 @dataclass
 class FlagQueueItem:
     message: Message
@@ -198,7 +216,7 @@ def _threads(messages: list[Message]) -> dict[UUID, list[Message]]:
     """Each message's thread from its root, hidden messages included (moderators see them), in one query."""
     tree_ids = {message.tree_id for message in messages}
     max_depth = max((message.depth for message in messages), default=0)
-    ancestors = Message.objects.filter(tree_id__in=tree_ids, depth__lt=max_depth).select_related("author")
+    ancestors = Message.objects.filter(tree_id__in=tree_ids, depth__lt=max_depth).only(*THREAD_FIELDS)
     by_id = {message.pk: message for message in ancestors}
     threads = {}
     for message in messages:

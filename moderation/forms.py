@@ -85,3 +85,54 @@ class PurgeForm(ReasonForm):
             return [uuid.UUID(value) for value in self.cleaned_data["message_ids"].split()]
         except ValueError as error:
             raise forms.ValidationError(_("Not a list of message ids."), code="invalid") from error
+
+
+# --- The flag queue ---------------------------------------------------------------------------
+
+DEFAULT_ACTION_REASON = _("Flag queue review")
+
+
+class FlagQueueFilterForm(forms.Form):
+    """The flag queue's filters, from the query string (or the body of an action, to answer the same list)."""
+
+    language = forms.CharField(label=_("Language"), required=False, max_length=32, help_text=_("Language code"))
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Red flags and reports")), ("red_flag", _("Red flags")), ("report", _("Reports"))],
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("open", _("Open")), ("dismissed", _("Dismissed")), ("acted_on", _("Acted on"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("newest", _("Newest first")), ("most_flagged", _("Most flagged first"))],
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def selector_filters(self) -> dict:
+        """The cleaned filters as ``flag_queue``'s keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "language": data.get("language", "").strip() or None,
+            "kind": data.get("kind") or None,
+            "state": data.get("state") or "open",
+            "sort": data.get("sort") or "newest",
+            "page": data.get("page") or 1,
+        }
+
+
+class FlagActionForm(forms.Form):
+    """The reason a moderator gives for an action in the queue; a default one if left empty."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+    def reason_text(self) -> str:
+        return self.cleaned_data.get("reason", "").strip() or str(DEFAULT_ACTION_REASON)
+
+
+class FlagEditForm(FlagActionForm):
+    text = forms.CharField(label=_("New text"), widget=forms.Textarea(attrs={"rows": 4}), strip=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation.views import audit_log, trollboard, users
+from moderation.views import audit_log, flag_queue, trollboard, users
 
 app_name = "moderation"
 
@@ -13,4 +13,11 @@ urlpatterns = [
     path("users/<uuid:user_id>/note/", users.user_note, name="user_note"),
     path("users/<uuid:user_id>/purge/preview/", users.user_purge_preview, name="user_purge_preview"),
     path("users/<uuid:user_id>/purge/", users.user_purge, name="user_purge"),
+    path("queue/", flag_queue.flag_queue, name="flag_queue"),
+    path("queue/<uuid:message_id>/dismiss/", flag_queue.dismiss, name="flag_dismiss"),
+    path("queue/<uuid:message_id>/hide/", flag_queue.hide, name="flag_hide"),
+    path("queue/<uuid:message_id>/restore/", flag_queue.restore, name="flag_restore"),
+    path("queue/<uuid:message_id>/edit/", flag_queue.edit, name="flag_edit"),
+    path("queue/<uuid:message_id>/halt/", flag_queue.halt, name="flag_halt"),
+    path("queue/<uuid:message_id>/resume/", flag_queue.resume, name="flag_resume"),
 ]

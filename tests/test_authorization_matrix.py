@@ -109,6 +109,7 @@ PAGES = [
     Page("hidden message", lambda w, a: f"/messages/{w.hidden.pk}/", {**VOLUNTEER_PAGE, "volunteer": 404}),
     Page("trollboard", lambda w, a: "/moderation/trollboard/", MODERATION_PAGE),
     Page("audit log", lambda w, a: "/moderation/audit/", MODERATION_PAGE),
+    Page("flag queue", lambda w, a: "/moderation/queue/", MODERATION_PAGE),
     Page("user page", lambda w, a: f"/moderation/users/{w.author.pk}/", MODERATION_PAGE),
     Page("user page of an admin", lambda w, a: f"/moderation/users/{w.users['admin'].pk}/", MODERATION_PAGE),
 ]

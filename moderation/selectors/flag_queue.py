@@ -1,0 +1,227 @@
+"""The flag queue (SPEC 5): messages that volunteers red-flagged or reported, one item per message.
+
+A message's state in the queue:
+
+- ``open``: it has at least one unresolved report (a red flag is a report of type ``red_flag``);
+- ``acted_on``: every report is resolved and a moderator (or auto-moderation) did something to the message: it is
+  hidden, or the audit log holds a hide, restore, edit or automatic action on it;
+- ``dismissed``: every report is resolved and nothing else was done (a moderator dismissed the flags).
+
+The state is read from the reports, the message and the audit log: no field of its own to keep in step.
+
+A page costs a fixed number of queries, however many items it holds: the grouped reports (one row per message),
+the messages with their authors and trees, their reports with the reporters, their reviews, and the messages of
+their threads.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+
+from annotation.models import Message, Report, Review
+from annotation.services.reactions import RED_FLAG
+from moderation.models import ModerationAction
+
+PAGE_SIZE = 25
+
+KIND_RED_FLAG = "red_flag"
+KIND_REPORT = "report"
+KINDS = (KIND_RED_FLAG, KIND_REPORT)
+# Toxicity above a threshold joins the queue as a third kind: its rows go through `_flag_rows` like the reports.
+
+STATE_OPEN = "open"
+STATE_DISMISSED = "dismissed"
+STATE_ACTED_ON = "acted_on"
+STATES = (STATE_OPEN, STATE_DISMISSED, STATE_ACTED_ON)
+
+SORT_NEWEST = "newest"
+SORT_MOST_FLAGGED = "most_flagged"
+SORTS = (SORT_NEWEST, SORT_MOST_FLAGGED)
+
+# Audit rows that count as acting on a message (a dismissal does not).
+ACTION_KINDS = (
+    ModerationAction.Kind.HIDE_MESSAGE,
+    ModerationAction.Kind.RESTORE_MESSAGE,
+    ModerationAction.Kind.EDIT_MESSAGE,
+    ModerationAction.Kind.AUTO,
+)
+
+
+# What an ancestor in an item's thread shows (the message card): its JSON columns are left unread.
+THREAD_FIELDS = (
+    "tree_id",
+    "parent_id",
+    "author_id",
+    "role",
+    "lang",
+    "text",
+    "depth",
+    "rank",
+    "deleted",
+    "synthetic",
+    "model_name",
+    "edited_at",
+    "created_at",
+)
+
+
+@dataclass
+class FlagQueueItem:
+    message: Message
+    report_count: int
+    red_flag_count: int
+    open_count: int
+    newest_report_at: datetime
+    acted_on: bool = False
+    reports: list[Report] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    # From the root down to the message itself.
+    thread: list[Message] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        if self.open_count:
+            return STATE_OPEN
+        return STATE_ACTED_ON if self.acted_on else STATE_DISMISSED
+
+    @property
+    def reactions(self) -> list[tuple[str, int]]:
+        return sorted(((emoji, count) for emoji, count in (self.message.emojis or {}).items() if count), key=str)
+
+
+@dataclass
+class FlagQueuePage:
+    items: list[FlagQueueItem]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _acted_on() -> Exists:
+    return Exists(ModerationAction.objects.filter(message_id=OuterRef("message_id"), kind__in=ACTION_KINDS))
+
+
+def _flag_rows(*, language: str | None, kind: str | None, state: str | None) -> QuerySet:
+    """One row per flagged message: its counts and newest report, filtered."""
+    reports = Report.objects.all()
+    if kind == KIND_RED_FLAG:
+        reports = reports.filter(report_type=RED_FLAG)
+    elif kind == KIND_REPORT:
+        reports = reports.exclude(report_type=RED_FLAG)
+    if language:
+        reports = reports.filter(message__lang=language)
+    # Resolved reports pile up over the years: the open state reads only the messages with an open report, the
+    # others leave those out before joining the messages and the audit log.
+    open_reports = Report.objects.filter(resolved_at__isnull=True).values("message_id")
+    if state == STATE_OPEN:
+        reports = reports.filter(message_id__in=open_reports)
+    elif state in (STATE_DISMISSED, STATE_ACTED_ON):
+        reports = reports.exclude(message_id__in=open_reports)
+        acted_on = Q(message__deleted=True) | Q(_acted_on())
+        reports = reports.filter(acted_on if state == STATE_ACTED_ON else ~acted_on)
+    rows = reports.values("message_id").annotate(
+        report_count=Count("pk"),
+        red_flag_count=Count("pk", filter=Q(report_type=RED_FLAG)),
+        open_count=Count("pk", filter=Q(resolved_at__isnull=True)),
+        newest_report_at=Max("created_at"),
+    )
+    if state == STATE_OPEN:
+        return rows.filter(open_count__gt=0)
+    if state is not None:
+        return rows.filter(open_count=0)
+    return rows
+
+
+def flag_queue(
+    *,
+    language: str | None = None,
+    kind: str | None = None,
+    state: str = STATE_OPEN,
+    sort: str = SORT_NEWEST,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> FlagQueuePage:
+    """A page of the queue, newest report first (``newest``) or most reports first (``most_flagged``)."""
+    rows = _flag_rows(language=language, kind=kind, state=state)
+    if sort == SORT_MOST_FLAGGED:
+        rows = rows.order_by("-report_count", "-newest_report_at", "message_id")
+    else:
+        rows = rows.order_by("-newest_report_at", "message_id")
+    page = max(page, 1)
+    start = (page - 1) * page_size
+    found = list(rows[start : start + page_size + 1])
+    has_next = len(found) > page_size
+    items = _items(found[:page_size], kind=kind)
+    return FlagQueuePage(items=items, number=page, has_next=has_next)
+
+
+def flag_queue_item(*, message_id: UUID) -> FlagQueueItem | None:
+    """One message's item, whatever its state; None if nobody ever flagged it."""
+    rows = _flag_rows(language=None, kind=None, state=None).filter(message_id=message_id)
+    items = _items(list(rows), kind=None)
+    return items[0] if items else None
+
+
+def _items(rows: list[dict], *, kind: str | None) -> list[FlagQueueItem]:
+    if not rows:
+        return []
+    ids = [row["message_id"] for row in rows]
+    messages = Message.objects.select_related("author", "tree").annotate(
+        acted_on=Exists(ModerationAction.objects.filter(message_id=OuterRef("pk"), kind__in=ACTION_KINDS))
+    )
+    by_id = {message.pk: message for message in messages.filter(pk__in=ids)}
+
+    reports: dict[UUID, list[Report]] = defaultdict(list)
+    report_rows = Report.objects.filter(message_id__in=ids).select_related("user").order_by("-created_at", "-pk")
+    if kind == KIND_RED_FLAG:
+        report_rows = report_rows.filter(report_type=RED_FLAG)
+    elif kind == KIND_REPORT:
+        report_rows = report_rows.exclude(report_type=RED_FLAG)
+    for report in report_rows:
+        reports[report.message_id].append(report)
+
+    reviews: dict[UUID, list[Review]] = defaultdict(list)
+    for review in Review.objects.filter(message_id__in=ids).select_related("reviewer").order_by("created_at", "pk"):
+        reviews[review.message_id].append(review)
+
+    threads = _threads(list(by_id.values()))
+    items = []
+    for row in rows:
+        message = by_id.get(row["message_id"])
+        if message is None:
+            continue
+        items.append(
+            FlagQueueItem(
+                message=message,
+                report_count=row["report_count"],
+                red_flag_count=row["red_flag_count"],
+                open_count=row["open_count"],
+                newest_report_at=row["newest_report_at"],
+                acted_on=message.deleted or message.acted_on,
+                reports=reports[message.pk],
+                reviews=reviews[message.pk],
+                thread=threads[message.pk],
+            )
+        )
+    return items
+
+
+def _threads(messages: list[Message]) -> dict[UUID, list[Message]]:
+    """Each message's thread from its root, hidden messages included (moderators see them), in one query."""
+    tree_ids = {message.tree_id for message in messages}
+    max_depth = max((message.depth for message in messages), default=0)
+    ancestors = Message.objects.filter(tree_id__in=tree_ids, depth__lt=max_depth).only(*THREAD_FIELDS)
+    by_id = {message.pk: message for message in ancestors}
+    threads = {}
+    for message in messages:
+        thread = [message]
+        while thread[-1].parent_id is not None and thread[-1].parent_id in by_id:
+            thread.append(by_id[thread[-1].parent_id])
+        threads[message.pk] = thread[::-1]
+    return threads

@@ -1,0 +1,137 @@
+"""The flag queue page and its actions: each action calls one service and answers the queue as it now stands,
+so the next item takes the place of the one dealt with."""
+
+from collections.abc import Callable
+from uuid import UUID
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from annotation.models import Message
+from core.errors import DomainError
+from moderation.decorators import moderator_required
+from moderation.forms import FlagActionForm, FlagEditForm, FlagQueueFilterForm
+from moderation.selectors.flag_queue import flag_queue as flag_queue_page
+from moderation.services import flags, messages, trees
+
+FILTER_NAMES = ("language", "kind", "state", "sort", "page")
+
+
+def _queue_context(data: QueryDict) -> dict:
+    form = FlagQueueFilterForm(data)
+    page = flag_queue_page(**form.selector_filters()) if form.is_valid() else None
+    filters = {name: value for name in FILTER_NAMES if (value := data.get(name))}
+    query = QueryDict(mutable=True)
+    query.update({name: value for name, value in filters.items() if name != "page"})
+    # The actions' URLs are this one's followed by the message id and the action (see moderation/urls.py).
+    queue_url = reverse("moderation:flag_queue")
+    return {"form": form, "page": page, "filters": filters, "query": query.urlencode(), "queue_url": queue_url}
+
+
+@moderator_required
+def flag_queue(request: HttpRequest) -> HttpResponse:
+    context = _queue_context(request.GET)
+    template = "moderation/partials/flag_queue_results.html" if request.htmx else "moderation/flag_queue.html"
+    return render(request, template, context)
+
+
+def _act(
+    request: HttpRequest,
+    message_id: UUID,
+    call: Callable[[User, Message, FlagActionForm], str],
+    form_class=FlagActionForm,
+) -> HttpResponse:
+    message = Message.objects.select_related("tree").filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    form = form_class(request.POST)
+    notice, error = "", ""
+    if form.is_valid():
+        try:
+            notice = call(request.user, message, form)
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        if error:
+            flash.error(request, error)
+        else:
+            flash.success(request, notice)
+        filters = {name: value for name in FILTER_NAMES if (value := request.POST.get(name))}
+        query = QueryDict(mutable=True)
+        query.update(filters)
+        return redirect(f"{reverse('moderation:flag_queue')}?{query.urlencode()}")
+    context = _queue_context(request.POST)
+    context.update({"notice": notice, "error": error, "acted_on_id": message.pk})
+    return render(request, "moderation/partials/flag_queue_results.html", context)
+
+
+@require_POST
+@moderator_required
+def dismiss(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    def call(moderator: User, message: Message, form: FlagActionForm) -> str:
+        count = flags.dismiss_flags(moderator=moderator, message=message, reason=form.reason_text())
+        return ngettext("Dismissed %(count)d flag.", "Dismissed %(count)d flags.", count) % {"count": count}
+
+    return _act(request, message_id, call)
+
+
+@require_POST
+@moderator_required
+def hide(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    def call(moderator: User, message: Message, form: FlagActionForm) -> str:
+        hidden = messages.hide_message(moderator=moderator, message=message, reason=form.reason_text())
+        return ngettext("Hid %(count)d message.", "Hid %(count)d messages.", len(hidden)) % {"count": len(hidden)}
+
+    return _act(request, message_id, call)
+
+
+@require_POST
+@moderator_required
+def restore(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    def call(moderator: User, message: Message, form: FlagActionForm) -> str:
+        restored = messages.restore_message(moderator=moderator, message=message, reason=form.reason_text())
+        return ngettext("Restored %(count)d message.", "Restored %(count)d messages.", len(restored)) % {
+            "count": len(restored)
+        }
+
+    return _act(request, message_id, call)
+
+
+@require_POST
+@moderator_required
+def edit(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    def call(moderator: User, message: Message, form: FlagActionForm) -> str:
+        messages.edit_message(
+            moderator=moderator, message=message, text=form.cleaned_data["text"], reason=form.reason_text()
+        )
+        return _("The message was edited; its old text is kept.")
+
+    return _act(request, message_id, call, FlagEditForm)
+
+
+@require_POST
+@moderator_required
+def halt(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    def call(moderator: User, message: Message, form: FlagActionForm) -> str:
+        trees.halt_tree(moderator=moderator, tree=message.tree, reason=form.reason_text())
+        return _("The tree is halted.")
+
+    return _act(request, message_id, call)
+
+
+@require_POST
+@moderator_required
+def resume(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    def call(moderator: User, message: Message, form: FlagActionForm) -> str:
+        trees.resume_tree(moderator=moderator, tree=message.tree, reason=form.reason_text())
+        return _("The tree is resumed.")
+
+    return _act(request, message_id, call)

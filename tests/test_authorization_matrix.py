@@ -12,8 +12,8 @@ from functools import cache
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from django.shortcuts import resolve_url
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 

@@ -17,6 +17,7 @@ class ModerationAction(models.Model):
         UNBAN_USER = "unban_user", _("Unban user")
         PURGE_USER = "purge_user", _("Purge user")
         NOTE_USER = "note_user", _("Note on user")
+        LEADERBOARD_VISIBILITY = "leaderboard_visibility", _("Leaderboard visibility")
         AUTO = "auto", _("Automatic moderation")
 
     # None for actions taken by the platform itself (auto-moderation).

@@ -11,6 +11,11 @@ urlpatterns = [
     path("users/<uuid:user_id>/ban/", users.user_ban, name="user_ban"),
     path("users/<uuid:user_id>/unban/", users.user_unban, name="user_unban"),
     path("users/<uuid:user_id>/note/", users.user_note, name="user_note"),
+    path(
+        "users/<uuid:user_id>/leaderboard/",
+        users.user_leaderboard_visibility,
+        name="user_leaderboard_visibility",
+    ),
     path("users/<uuid:user_id>/purge/preview/", users.user_purge_preview, name="user_purge_preview"),
     path("users/<uuid:user_id>/purge/", users.user_purge, name="user_purge"),
     path("queue/", flag_queue.flag_queue, name="flag_queue"),

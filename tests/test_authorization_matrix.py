@@ -13,11 +13,12 @@ from functools import cache
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from annotation.models import Message, Task, TaskType
+from annotation.models import Message, Report, Task, TaskType
 from annotation.services.task_handout import request_task
 from tests.factories import UserFactory, api_client_for, make_prompt, make_reply
 
@@ -63,6 +64,8 @@ def world() -> World:
     root = make_prompt(author=author, text="A visible prompt")
     reply = make_reply(root, author=author, text="A visible reply")
     hidden = make_reply(reply, author=author, text=HIDDEN_TEXT, deleted=True)
+    # A dismissed red flag: the reply has an item in the flag queue and no open flag to dismiss.
+    Report.objects.create(message=reply, user=_user("reporter"), report_type="red_flag", resolved_at=timezone.now())
     for _ in range(3):
         make_prompt(author=author)  # room for the tasks below
     tasks = {
@@ -161,6 +164,7 @@ API_BODIES = {
     ("PATCH", "/api/v1/messages/{message_id}/"): {"text": "A new text"},
     ("POST", "/api/v1/moderation/messages/{message_id}/edit/"): {"text": "Edited by a moderator", "reason": "matrix"},
     ("POST", "/api/v1/moderation/users/{user_id}/notes/"): {"note": "A note from the matrix"},
+    ("POST", "/api/v1/moderation/users/{user_id}/leaderboard/"): {"visible": False, "reason": "matrix"},
 }
 
 API_USER = {"anonymous": 401, "volunteer": 200, "banned": 403, "moderator": 200, "admin": 200}
@@ -181,6 +185,8 @@ API_EXPECTATIONS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/messages/{message_id}/tree/"): API_USER,
     ("GET", "/api/v1/moderation/actions/"): API_MODERATOR,
     ("GET", "/api/v1/moderation/trollboard/"): API_MODERATOR,
+    ("GET", "/api/v1/moderation/queue/"): API_MODERATOR,
+    ("GET", "/api/v1/moderation/queue/{message_id}/"): API_MODERATOR,
     ("POST", "/api/v1/moderation/messages/{message_id}/hide/"): API_MODERATOR,
     ("POST", "/api/v1/moderation/messages/{message_id}/restore/"): API_MODERATOR_CONFLICT,
     ("POST", "/api/v1/moderation/messages/{message_id}/edit/"): API_MODERATOR,
@@ -191,6 +197,7 @@ API_EXPECTATIONS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/moderation/users/{user_id}/ban/"): API_MODERATOR,
     ("POST", "/api/v1/moderation/users/{user_id}/unban/"): API_MODERATOR_CONFLICT,
     ("POST", "/api/v1/moderation/users/{user_id}/notes/"): API_MODERATOR,
+    ("POST", "/api/v1/moderation/users/{user_id}/leaderboard/"): API_MODERATOR,
     ("GET", "/api/v1/moderation/users/{user_id}/purge-preview/"): API_MODERATOR,
     ("POST", "/api/v1/moderation/users/{user_id}/purge/"): API_MODERATOR,
     ("GET", "/api/v1/tasks/"): API_USER,

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import TimeFrame
 from moderation.models import ModerationAction
+from moderation.selectors import flag_queue
 from moderation.selectors.audit_log import find_user
 from moderation.selectors.trollboard import FLAG_LABEL_NAMES
 
@@ -212,3 +213,82 @@ class PurgePlanSerializer(serializers.Serializer):
         child=serializers.UUIDField(), read_only=True, help_text="Every message hidden: theirs and the replies under."
     )
     tree_ids = serializers.ListField(child=serializers.UUIDField(), read_only=True, help_text="The trees re-checked.")
+
+
+class LeaderboardVisibilitySerializer(serializers.Serializer):
+    visible = serializers.BooleanField(help_text="Whether the user is listed on the leaderboard.")
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000, help_text=REASON_HELP)
+
+
+# --- The flag queue ---------------------------------------------------------------------------
+
+
+class FlagQueueQuerySerializer(serializers.Serializer):
+    """The flag queue's filters, as on the page; every one is optional."""
+
+    language = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Language code.")
+    kind = serializers.ChoiceField(
+        required=False, allow_blank=True, choices=flag_queue.KINDS, help_text="Red flags or reports (both if empty)."
+    )
+    state = serializers.ChoiceField(
+        required=False, allow_blank=True, choices=flag_queue.STATES, help_text="Default open."
+    )
+    sort = serializers.ChoiceField(
+        required=False, allow_blank=True, choices=flag_queue.SORTS, help_text="Default newest (newest report first)."
+    )
+    page = serializers.IntegerField(required=False, min_value=1, help_text="Default 1.")
+
+    def selector_filters(self) -> dict:
+        """The validated filters as ``flag_queue``'s keyword arguments."""
+        data = self.validated_data
+        return {
+            "language": data.get("language", "").strip() or None,
+            "kind": data.get("kind") or None,
+            "state": data.get("state") or flag_queue.STATE_OPEN,
+            "sort": data.get("sort") or flag_queue.SORT_NEWEST,
+            "page": data.get("page") or 1,
+        }
+
+
+class QueueMessageSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    tree_id = serializers.UUIDField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    role = serializers.CharField(read_only=True)
+    lang = serializers.CharField(read_only=True)
+    deleted = serializers.BooleanField(read_only=True, help_text="True for a hidden message.")
+
+
+class QueueUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class QueueReportSerializer(serializers.Serializer):
+    report_type = serializers.CharField(read_only=True, help_text="`red_flag` for a red flag.")
+    reason = serializers.CharField(read_only=True)
+    labels = serializers.JSONField(read_only=True)
+    reporter_id = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
+    resolved = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_resolved(self, report) -> bool:
+        return report.resolved_at is not None
+
+
+class FlagQueueItemSerializer(serializers.Serializer):
+    message = QueueMessageSerializer(read_only=True)
+    author = QueueUserSerializer(source="message.author", read_only=True, allow_null=True)
+    state = serializers.ChoiceField(choices=flag_queue.STATES, read_only=True)
+    report_count = serializers.IntegerField(read_only=True, help_text="Reports, red flags included.")
+    red_flag_count = serializers.IntegerField(read_only=True)
+    open_count = serializers.IntegerField(read_only=True, help_text="Reports not resolved yet.")
+    newest_report_at = serializers.DateTimeField(read_only=True)
+    reports = QueueReportSerializer(many=True, read_only=True, help_text="Newest first.")
+
+
+class FlagQueuePageSerializer(serializers.Serializer):
+    items = FlagQueueItemSerializer(many=True, read_only=True)
+    page = serializers.IntegerField(source="number", read_only=True)
+    has_next = serializers.BooleanField(read_only=True)
+    has_previous = serializers.BooleanField(read_only=True)

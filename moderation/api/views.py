@@ -1,5 +1,8 @@
 """The moderation API (/api/v1/moderation/): moderators and admins only."""
 
+from uuid import UUID
+
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,9 +12,11 @@ from accounts.permissions import CanUseApi
 from accounts.policies import can_see_email
 from core.api.schema import responses
 from core.api.views import ApiView, ListApiView, validated
+from core.errors import NotFound
 from moderation.api import serializers as s
 from moderation.api.permissions import CanModerate
 from moderation.selectors.audit_log import audit_log
+from moderation.selectors.flag_queue import flag_queue, flag_queue_item
 from moderation.selectors.moderated import moderated_message, moderated_tree, moderated_user, user_activity
 from moderation.selectors.trollboard import trollboard
 from moderation.services import flags, messages, purge, trees, users
@@ -35,6 +40,43 @@ class TrollboardView(ModerationApiView):
     def get(self, request: Request) -> Response:
         frame = validated(s.TrollboardQuerySerializer, request.query_params)["frame"]
         return Response(s.TrollboardSerializer({"time_frame": frame, "rows": trollboard(time_frame=frame)}).data)
+
+
+# --- The flag queue ---------------------------------------------------------------------------
+
+NOT_IN_QUEUE = _("Nobody flagged or reported this message.")
+
+
+class FlagQueueView(ModerationApiView):
+    @extend_schema(
+        summary="The flag queue",
+        description="The messages volunteers red-flagged or reported, one item per message, as on the queue page: "
+        "open ones (an unresolved report) by default, newest report first, 25 a page. A message is `acted_on` when "
+        "a moderator or the platform hid, restored or edited it, `dismissed` when its flags were only dismissed. "
+        "Moderators and admins only (403 `not_moderator` otherwise).",
+        parameters=[s.FlagQueueQuerySerializer],
+        responses=responses(s.FlagQueuePageSerializer),
+        tags=["moderation"],
+    )
+    def get(self, request: Request) -> Response:
+        query = s.FlagQueueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(s.FlagQueuePageSerializer(flag_queue(**query.selector_filters())).data)
+
+
+class FlagQueueItemView(ModerationApiView):
+    @extend_schema(
+        summary="One message of the flag queue",
+        description="The message's item, whatever its state. A message nobody flagged or reported answers 404. "
+        "Moderators and admins only (403 `not_moderator` otherwise).",
+        responses=responses(s.FlagQueueItemSerializer),
+        tags=["moderation"],
+    )
+    def get(self, request: Request, message_id: UUID) -> Response:
+        item = flag_queue_item(message_id=message_id)
+        if item is None:
+            raise NotFound(NOT_IN_QUEUE)
+        return Response(s.FlagQueueItemSerializer(item).data)
 
 
 # --- The audit log ----------------------------------------------------------------------------
@@ -263,3 +305,20 @@ class UserPurgeView(ModerationApiView):
         data = validated(s.ReasonSerializer, request.data)
         plan = purge.purge_user(moderator=request.user, user=moderated_user(user_id=user_id), reason=data["reason"])
         return Response(s.PurgePlanSerializer(plan).data)
+
+
+class UserLeaderboardVisibilityView(ModerationApiView):
+    @extend_schema(
+        summary="Show or hide a user on the leaderboard",
+        description="Sets whether the user is listed on the leaderboard (recorded in the audit log with the value "
+        f"before and after). {MODERATORS_ONLY}",
+        request=s.LeaderboardVisibilitySerializer,
+        responses=responses(s.ModeratedUserSerializer),
+        tags=["moderation"],
+    )
+    def post(self, request: Request, user_id: str) -> Response:
+        data = validated(s.LeaderboardVisibilitySerializer, request.data)
+        user = users.set_leaderboard_visibility(
+            moderator=request.user, user=moderated_user(user_id=user_id), visible=data["visible"], reason=data["reason"]
+        )
+        return Response(_user_data(request, user))

@@ -1,4 +1,4 @@
-"""Moderator actions on users (SPEC 5): ban, unban, notes.
+"""Moderator actions on users (SPEC 5): ban, unban, notes, leaderboard visibility.
 
 A ban takes effect at once: the user's next request is logged out (``accounts.middleware``), no task is handed
 to them (``annotation.policies.can_request_task``), their open tasks are released so the slots go to others, and
@@ -112,5 +112,24 @@ def add_user_note(*, moderator: User, user: User, note: str) -> User:
             reason=note,
             target_user=user,
             details={"notes": {"before": before, "after": user.notes}},
+        )
+    return user
+
+
+def set_leaderboard_visibility(*, moderator: User, user: User, visible: bool, reason: str) -> User:
+    """Show or hide the user on the leaderboard (recorded, also when nothing changes)."""
+    check_moderator(moderator)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = user.show_on_leaderboard
+        if before != visible:
+            user.show_on_leaderboard = visible
+            user.save(update_fields=["show_on_leaderboard"])
+        record_action(
+            moderator=moderator,
+            kind=ModerationAction.Kind.LEADERBOARD_VISIBILITY,
+            reason=reason,
+            target_user=user,
+            details={"show_on_leaderboard": {"before": before, "after": visible}},
         )
     return user

@@ -1,4 +1,5 @@
-"""The moderators' page of one user: who they are, what they wrote and drew, and ban, unban, notes and purge."""
+"""The moderators' page of one user: who they are, what they wrote and drew, and ban, unban, notes, leaderboard
+visibility and purge."""
 
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from moderation.selectors.audit_log import audit_log
 from moderation.selectors.trollboard import troll_row
 from moderation.selectors.users import messages_by_ids, recent_messages, reports_received, reviews_given
 from moderation.services.purge import PurgePlan, purge_preview, purge_user
-from moderation.services.users import add_user_note, ban_user, unban_user
+from moderation.services.users import add_user_note, ban_user, set_leaderboard_visibility, unban_user
 
 UNPROCESSABLE = 422
 AUDIT_ROWS = 50
@@ -29,6 +30,7 @@ def _panel_context(user: User, **extra) -> dict:
         "subject": user,
         "reason_form": ReasonForm(),
         "note_form": UserNoteForm(),
+        "leaderboard_form": ReasonForm(auto_id="id_leaderboard_%s"),
         "purge_form": PurgeForm(auto_id="id_purge_%s"),
         "actions": list(audit_log(target_user=user)[:AUDIT_ROWS]),
         "plan": None,
@@ -109,6 +111,20 @@ def user_note(request: HttpRequest, user_id: UUID) -> HttpResponse:
     except DomainError as error:
         return _render_panel(request, user, error=error.message)
     return _render_panel(request, user, outcome=_("The note is added."))
+
+
+@moderator_required
+@require_POST
+def user_leaderboard_visibility(request: HttpRequest, user_id: UUID) -> HttpResponse:
+    user = _subject(user_id)
+    visible = request.POST.get("visible") == "1"
+    try:
+        user = set_leaderboard_visibility(moderator=request.user, user=user, visible=visible, reason=_reason(request))
+    except DomainError as error:
+        return _render_panel(request, user, error=error.message)
+    if visible:
+        return _render_panel(request, user, outcome=_("The user is shown on the leaderboard."))
+    return _render_panel(request, user, outcome=_("The user is hidden from the leaderboard."))
 
 
 def _plan_context(plan: PurgePlan) -> dict:

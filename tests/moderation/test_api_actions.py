@@ -269,6 +269,7 @@ def _calls(message: Message, user: User) -> list[tuple[str, str]]:
         ("post", f"{BASE}/users/{user.pk}/ban/"),
         ("post", f"{BASE}/users/{user.pk}/unban/"),
         ("post", f"{BASE}/users/{user.pk}/notes/"),
+        ("post", f"{BASE}/users/{user.pk}/leaderboard/"),
         ("get", f"{BASE}/users/{user.pk}/purge-preview/"),
         ("post", f"{BASE}/users/{user.pk}/purge/"),
     ]
@@ -289,10 +290,13 @@ def test_only_moderators_and_admins_may_call(caller, status, code):
     message, target = make_prompt(), UserFactory()
     _flag(message)
     for method, url in _calls(message, target):
-        response = getattr(client, method)(url, {"reason": "x", "text": "New text", "note": "n"}, format="json")
+        response = getattr(client, method)(
+            url, {"reason": "x", "text": "New text", "note": "n", "visible": False}, format="json"
+        )
         assert (response.status_code, response.json()["error_code"]) == (status, code), url
     assert not ModerationAction.objects.exists()
     assert not Message.objects.get(pk=message.pk).deleted and User.objects.get(pk=target.pk).enabled
+    assert User.objects.get(pk=target.pk).show_on_leaderboard
 
 
 @pytest.mark.parametrize("role", [Role.MODERATOR, Role.ADMIN])
@@ -303,8 +307,33 @@ def test_moderators_and_admins_may_call(role):
     statuses = []
     for method, url in _calls(message, target):
         statuses.append(
-            getattr(client, method)(url, {"reason": "x", "text": "New text", "note": "n"}, format="json").status_code
+            getattr(client, method)(
+                url, {"reason": "x", "text": "New text", "note": "n", "visible": False}, format="json"
+            ).status_code
         )
     # Restoring a message that was hidden first; resume after halt; unban after ban; dismissing flags of a message
     # whose reports the hide resolved is a conflict.
-    assert statuses == [200, 200, 200, 409, 200, 200, 200, 200, 200, 200, 200, 200]
+    assert statuses == [200, 200, 200, 409, 200, 200, 200, 200, 200, 200, 200, 200, 200]
+
+
+def test_leaderboard_visibility_is_set_and_recorded(api, moderator):
+    user = UserFactory()
+    response = api.post(f"{BASE}/users/{user.pk}/leaderboard/", {"visible": False, "reason": "rude"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["id"] == str(user.pk) and response.json()["show_on_leaderboard"] is False
+    assert not User.objects.get(pk=user.pk).show_on_leaderboard
+    action = ModerationAction.objects.get()
+    assert (action.kind, action.moderator, action.target_user, action.reason) == (
+        "leaderboard_visibility",
+        moderator,
+        user,
+        "rude",
+    )
+    assert action.details == {"show_on_leaderboard": {"before": True, "after": False}}
+    response = api.post(f"{BASE}/users/{user.pk}/leaderboard/", {"visible": True}, format="json")
+    assert response.status_code == 200 and response.json()["show_on_leaderboard"] is True
+    # `visible` is required; an unknown user is 404.
+    missing = api.post(f"{BASE}/users/{user.pk}/leaderboard/", {"reason": "x"}, format="json")
+    assert missing.status_code == 400 and "visible" in missing.json()["details"]
+    unknown = api.post(f"{BASE}/users/{uuid.uuid4()}/leaderboard/", {"visible": False}, format="json")
+    assert unknown.status_code == 404

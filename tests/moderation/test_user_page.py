@@ -90,9 +90,17 @@ def test_one_users_troll_row_is_the_trollboard_row(troll, troll_activity):
 def test_volunteers_may_not_see_it_or_act(client, troll, user, status):
     client.force_login(user())
     assert client.get(_url(troll)).status_code == status
-    for name in ("user_ban", "user_unban", "user_note", "user_purge_preview", "user_purge"):
+    for name in (
+        "user_ban",
+        "user_unban",
+        "user_note",
+        "user_leaderboard_visibility",
+        "user_purge_preview",
+        "user_purge",
+    ):
         assert client.post(_url(troll, name), {"reason": "x", "note": "x"}).status_code == status
     assert User.objects.get(pk=troll.pk).enabled and not ModerationAction.objects.exists()
+    assert User.objects.get(pk=troll.pk).show_on_leaderboard
 
 
 def test_an_unknown_user_is_404(client, moderator):
@@ -231,3 +239,25 @@ def test_a_purge_preview_of_nothing_offers_no_purge(client, moderator):
     response = client.post(_url(quiet, "user_purge_preview"), **HTMX)
     assert response.status_code == 200 and "Nothing to hide." in response.content.decode()
     assert f'hx-post="{_url(quiet, "user_purge")}"' not in response.content.decode()
+
+
+def test_leaderboard_visibility_is_set_from_the_page_and_recorded(client, moderator, troll):
+    client.force_login(moderator)
+    page = client.get(_url(troll)).content.decode()
+    assert 'class="user-leaderboard">shown<' in page
+    assert reverse("moderation:user_leaderboard_visibility", args=[troll.pk]) in page
+
+    response = client.post(_url(troll, "user_leaderboard_visibility"), {"visible": "0", "reason": "rude name"}, **HTMX)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="user-moderation"') and "<html" not in content
+    assert 'class="user-leaderboard">hidden<' in content and "The user is hidden from the leaderboard." in content
+    assert 'name="visible" value="1"' in content and 'data-kind="leaderboard_visibility"' in content
+    assert not User.objects.get(pk=troll.pk).show_on_leaderboard
+    action = ModerationAction.objects.get(kind="leaderboard_visibility")
+    assert (action.moderator, action.target_user, action.reason) == (moderator, troll, "rude name")
+
+    response = client.post(_url(troll, "user_leaderboard_visibility"), {"visible": "1"})
+    assert response.status_code == 200 and "<html" in response.content.decode()
+    assert "The user is shown on the leaderboard." in response.content.decode()
+    assert User.objects.get(pk=troll.pk).show_on_leaderboard

@@ -5,9 +5,9 @@ from accounts.models import User
 from annotation.models import Message, MessageTree, Task, TaskState, TaskType, TreeState
 from annotation.services.task_handout import request_task
 from core.errors import UserDisabled
-from moderation.errors import AlreadyBanned, CannotBanUser, NotBanned, NoteBlank
+from moderation.errors import AlreadyBanned, CannotBanUser, NotBanned, NoteBlank, NotModerator
 from moderation.models import ModerationAction
-from moderation.services.users import add_user_note, ban_user, unban_user
+from moderation.services.users import add_user_note, ban_user, set_leaderboard_visibility, unban_user
 from tests.factories import UserFactory, make_prompt, make_reply
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,33 @@ def test_a_ban_rechecks_the_trees_its_released_tasks_held_open(moderator, tree_m
     assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.RANKING
     action = ModerationAction.objects.get()
     assert action.details["tree_states"] == {str(root.tree_id): {"before": "growing", "after": "ranking"}}
+
+
+# --- Leaderboard visibility -------------------------------------------------------------------
+
+
+def test_a_moderator_hides_and_shows_a_user_on_the_leaderboard_with_a_record(moderator):
+    user = UserFactory()
+    returned = set_leaderboard_visibility(moderator=moderator, user=user, visible=False, reason="offensive name")
+    assert returned.show_on_leaderboard is False and User.objects.get(pk=user.pk).show_on_leaderboard is False
+    action = ModerationAction.objects.get()
+    assert (action.kind, action.moderator, action.target_user, action.reason) == (
+        "leaderboard_visibility",
+        moderator,
+        user,
+        "offensive name",
+    )
+    assert action.details == {"show_on_leaderboard": {"before": True, "after": False}}
+    assert action.get_kind_display() == "Leaderboard visibility"
+
+    set_leaderboard_visibility(moderator=moderator, user=user, visible=True, reason="renamed")
+    assert User.objects.get(pk=user.pk).show_on_leaderboard is True
+    shown = ModerationAction.objects.order_by("-pk").first()
+    assert shown.details == {"show_on_leaderboard": {"before": False, "after": True}}
+
+
+def test_only_moderators_set_leaderboard_visibility():
+    user = UserFactory()
+    with pytest.raises(NotModerator):
+        set_leaderboard_visibility(moderator=UserFactory(), user=user, visible=False, reason="")
+    assert User.objects.get(pk=user.pk).show_on_leaderboard and not ModerationAction.objects.exists()

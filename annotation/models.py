@@ -299,7 +299,11 @@ class Report(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["created_at"], name="report_open_idx", condition=models.Q(resolved_at__isnull=True))
+            models.Index(fields=["created_at"], name="report_open_idx", condition=models.Q(resolved_at__isnull=True)),
+            # The flag queue's open and dismissed states: whether a message has an open report.
+            models.Index(
+                fields=["message_id"], name="report_open_message_idx", condition=models.Q(resolved_at__isnull=True)
+            ),
         ]
 
 

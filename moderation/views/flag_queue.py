@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from annotation.models import Message
@@ -31,7 +31,16 @@ def _queue_context(data: QueryDict) -> dict:
     query.update({name: value for name, value in filters.items() if name != "page"})
     # The actions' URLs are this one's followed by the message id and the action (see moderation/urls.py).
     queue_url = reverse("moderation:flag_queue")
-    return {"form": form, "page": page, "filters": filters, "query": query.urlencode(), "queue_url": queue_url}
+    filters_query = QueryDict(mutable=True)
+    filters_query.update(filters)
+    return {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "filters_query": filters_query.urlencode(),
+        "queue_url": queue_url,
+    }
 
 
 @moderator_required
@@ -105,9 +114,21 @@ def restore(request: HttpRequest, message_id: UUID) -> HttpResponse:
     return _act(request, message_id, call)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @moderator_required
 def edit(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    """GET: the edit form of one item, fetched when the moderator opens it; POST: the edit."""
+    if request.method == "GET":
+        message = Message.objects.filter(pk=message_id).only("pk", "text").first()
+        if message is None:
+            raise Http404
+        filters = {name: value for name in FILTER_NAMES if (value := request.GET.get(name))}
+        context = {"message": message, "filters": filters, "queue_url": reverse("moderation:flag_queue")}
+        template = (
+            "moderation/partials/flag_queue_edit_form.html" if request.htmx else "moderation/flag_queue_edit.html"
+        )
+        return render(request, template, context)
+
     def call(moderator: User, message: Message, form: FlagActionForm) -> str:
         messages.edit_message(
             moderator=moderator, message=message, text=form.cleaned_data["text"], reason=form.reason_text()

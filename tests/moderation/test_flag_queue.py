@@ -256,3 +256,31 @@ def test_the_items_buttons_post_to_the_action_urls(client, moderator, queue):
     html = client.get(PAGE_URL).content.decode()
     for name in ("dismiss", "hide", "halt", "edit"):
         assert f'"{action_url(name, queue["busy"])}"' in html
+
+
+def test_the_edit_form_is_fetched_when_opened_with_the_text_and_the_filters(
+    client, moderator, queue, django_assert_num_queries
+):
+    client.force_login(moderator)
+    html = client.get(PAGE_URL, {"kind": "red_flag"}).content.decode()
+    assert 'name="text"' not in html
+    assert f'hx-get="{action_url("edit", queue["busy"])}?kind=red_flag"' in html
+    queue["busy"].text = "Text <b>to</b> clean"
+    queue["busy"].save(update_fields=["text"])
+    # The session and its user, then the message.
+    with django_assert_num_queries(3):
+        partial = client.get(
+            action_url("edit", queue["busy"]), {"kind": "red_flag", "page": "2"}, headers={"HX-Request": "true"}
+        ).content.decode()
+    assert "<html" not in partial
+    assert "Text &lt;b&gt;to&lt;/b&gt; clean</textarea>" in partial
+    assert f'hx-post="{action_url("edit", queue["busy"])}"' in partial
+    assert '<input type="hidden" name="kind" value="red_flag">' in partial
+    assert '<input type="hidden" name="page" value="2">' in partial
+    full = client.get(action_url("edit", queue["busy"])).content.decode()
+    assert "<html" in full and f'action="{action_url("edit", queue["busy"])}"' in full
+
+
+def test_the_edit_form_refuses_volunteers(client, queue):
+    client.force_login(UserFactory(role=Role.VOLUNTEER))
+    assert client.get(action_url("edit", queue["old"])).status_code == 403

@@ -51,3 +51,21 @@ def test_a_moderator_dismisses_one_item_and_hides_the_next_with_the_keyboard(pag
     assert Message.objects.get(pk=replies[1].pk).deleted
     kinds = list(ModerationAction.objects.order_by("created_at").values_list("kind", "reason"))
     assert kinds == [("dismiss_flag", "harmless"), ("hide_message", "Flag queue review")]
+
+
+def test_a_moderator_opens_an_items_edit_form_and_saves_the_edit(page, log_in):
+    from playwright.sync_api import expect
+
+    moderator = UserFactory(role=Role.MODERATOR)
+    reply = make_reply(make_prompt(text="Tell me about whales"), text="Call 555-0100 about whales")
+    Report.objects.create(message=reply, user=UserFactory(), report_type="pii", reason="a phone number")
+    log_in(moderator)
+    page.goto("/moderation/queue/")
+    item = page.locator("#flag-queue-results .queue-item").first
+    item.locator(".queue-edit summary").click()
+    text = item.get_by_label("New text")
+    expect(text).to_have_value("Call 555-0100 about whales")
+    text.fill("Call us about whales")
+    item.get_by_role("button", name="Save the edit").click()
+    expect(page.locator("#flag-queue-results")).to_contain_text("The message was edited; its old text is kept.")
+    assert Message.objects.get(pk=reply.pk).text == "Call us about whales"

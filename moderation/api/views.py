@@ -50,6 +50,7 @@ NOT_IN_QUEUE = _("Nobody flagged or reported this message.")
 class FlagQueueView(ModerationApiView):
     @extend_schema(
         summary="The flag queue",
+        operation_id="v1_moderation_queue_list",
         description="The messages volunteers red-flagged or reported, one item per message, as on the queue page: "
         "open ones (an unresolved report) by default, newest report first, 25 a page. A message is `acted_on` when "
         "a moderator or the platform hid, restored or edited it, `dismissed` when its flags were only dismissed. "

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import ModerationAction
+from moderation.selectors import flag_queue
 from moderation.selectors.audit_log import find_user
 
 # --- The audit log ----------------------------------------------------------------------------
@@ -99,30 +100,33 @@ class FlagQueueFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", _("Red flags and reports")), ("red_flag", _("Red flags")), ("report", _("Reports"))],
+        choices=[
+            ("", _("Red flags and reports")),
+            (flag_queue.KIND_RED_FLAG, _("Red flags")),
+            (flag_queue.KIND_REPORT, _("Reports")),
+        ],
     )
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
-        choices=[("open", _("Open")), ("dismissed", _("Dismissed")), ("acted_on", _("Acted on"))],
+        choices=[
+            (flag_queue.STATE_OPEN, _("Open")),
+            (flag_queue.STATE_DISMISSED, _("Dismissed")),
+            (flag_queue.STATE_ACTED_ON, _("Acted on")),
+        ],
     )
     sort = forms.ChoiceField(
         label=_("Order"),
         required=False,
-        choices=[("newest", _("Newest first")), ("most_flagged", _("Most flagged first"))],
+        choices=[
+            (flag_queue.SORT_NEWEST, _("Newest first")),
+            (flag_queue.SORT_MOST_FLAGGED, _("Most flagged first")),
+        ],
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=flag_queue.MAX_PAGE, widget=forms.HiddenInput)
 
     def selector_filters(self) -> dict:
-        """The cleaned filters as ``flag_queue``'s keyword arguments."""
-        data = self.cleaned_data
-        return {
-            "language": data.get("language", "").strip() or None,
-            "kind": data.get("kind") or None,
-            "state": data.get("state") or "open",
-            "sort": data.get("sort") or "newest",
-            "page": data.get("page") or 1,
-        }
+        return flag_queue.queue_filters(self.cleaned_data)
 
 
 class FlagActionForm(forms.Form):

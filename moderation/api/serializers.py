@@ -236,18 +236,10 @@ class FlagQueueQuerySerializer(serializers.Serializer):
     sort = serializers.ChoiceField(
         required=False, allow_blank=True, choices=flag_queue.SORTS, help_text="Default newest (newest report first)."
     )
-    page = serializers.IntegerField(required=False, min_value=1, help_text="Default 1.")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=flag_queue.MAX_PAGE, help_text="Default 1.")
 
     def selector_filters(self) -> dict:
-        """The validated filters as ``flag_queue``'s keyword arguments."""
-        data = self.validated_data
-        return {
-            "language": data.get("language", "").strip() or None,
-            "kind": data.get("kind") or None,
-            "state": data.get("state") or flag_queue.STATE_OPEN,
-            "sort": data.get("sort") or flag_queue.SORT_NEWEST,
-            "page": data.get("page") or 1,
-        }
+        return flag_queue.queue_filters(self.validated_data)
 
 
 class QueueMessageSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ their threads.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -26,6 +27,9 @@ from annotation.services.reactions import RED_FLAG
 from moderation.models import ModerationAction
 
 PAGE_SIZE = 25
+# Deeper pages are refused by the forms that parse a page number: an offset past PostgreSQL's bigint is an error,
+# and no moderator pages this far.
+MAX_PAGE = 10_000
 
 KIND_RED_FLAG = "red_flag"
 KIND_REPORT = "report"
@@ -140,6 +144,17 @@ def _flag_rows(*, language: str | None, kind: str | None, state: str | None) -> 
     if state is not None:
         return rows.filter(open_count=0)
     return rows
+
+
+def queue_filters(data: Mapping[str, object]) -> dict:
+    """The filters parsed from a request (page or API) as ``flag_queue``'s keyword arguments, defaults filled in."""
+    return {
+        "language": str(data.get("language") or "").strip() or None,
+        "kind": data.get("kind") or None,
+        "state": data.get("state") or STATE_OPEN,
+        "sort": data.get("sort") or SORT_NEWEST,
+        "page": data.get("page") or 1,
+    }
 
 
 def flag_queue(

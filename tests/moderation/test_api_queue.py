@@ -141,3 +141,11 @@ def test_a_page_makes_the_same_queries_however_many_items(api, django_assert_num
     with django_assert_num_queries(6):
         response = api.get(URL)
     assert len(_ids(response)) == count
+
+
+@pytest.mark.parametrize("page", ["10001", "99999999999999", "100000000000000000000"])
+def test_a_page_number_past_the_last_possible_page_is_refused_on_both_surfaces(api, client, moderator, page):
+    assert api.get(f"{URL}?page={page}").json()["error_code"] == "invalid_input"
+    client.force_login(moderator)
+    response = client.get(f"/moderation/queue/?page={page}")
+    assert response.status_code == 200 and "less than or equal to" in response.content.decode()

@@ -104,6 +104,26 @@ def sync_tree(*, tree_id: uuid.UUID, now: datetime | None = None) -> MessageTree
     return tree
 
 
+def _leave(tree: MessageTree, state: str, now: datetime) -> None:
+    """Move a locked tree out of its state by a decision from outside its messages; a tree that was growing
+    frees a growth slot of its language, which the lottery fills."""
+    old = tree.state
+    set_state(tree, state, now)
+    if old == TreeState.GROWING:
+        run_lottery(lang=tree.lang, now=now)
+
+
+def abort_tree(*, tree: MessageTree, now: datetime | None = None) -> MessageTree:
+    """End an active tree as aborted_low_grade (its prompt was flagged too often). Records nothing: the caller
+    logs the action."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tree = lock_tree(tree.pk)
+        if tree.state in ACTIVE_TREE_STATES:
+            _leave(tree, TreeState.ABORTED_LOW_GRADE, now)
+    return tree
+
+
 def halt_tree(*, tree: MessageTree, now: datetime | None = None) -> MessageTree:
     """Stop a tree; it remembers where to return to. Records nothing: the caller logs the action."""
     now = now or timezone.now()
@@ -111,11 +131,8 @@ def halt_tree(*, tree: MessageTree, now: datetime | None = None) -> MessageTree:
         tree = lock_tree(tree.pk)
         if tree.state == TreeState.HALTED_BY_MODERATOR:
             raise Conflict(_("This tree is already halted."))
-        old = tree.state
-        tree.state_before_halt = old
-        set_state(tree, TreeState.HALTED_BY_MODERATOR, now)
-        if old == TreeState.GROWING:
-            run_lottery(lang=tree.lang, now=now)
+        tree.state_before_halt = tree.state
+        _leave(tree, TreeState.HALTED_BY_MODERATOR, now)
     return tree
 
 

@@ -10,10 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.models import ACTIVE_TREE_STATES, REPLY_TASK_TYPES, Message, Report, Task, TaskState, TreeState
-from annotation.services.prompt_lottery import run_lottery
-from annotation.services.tree_state_changes import lock_tree, set_state
-from annotation.services.tree_transitions import halt_tree
+from annotation.models import ACTIVE_TREE_STATES, REPLY_TASK_TYPES, Message, Report, Task, TaskState
+from annotation.services.tree_state_changes import lock_tree
+from annotation.services.tree_transitions import abort_tree, halt_tree
 from moderation.models import ModerationAction
 from moderation.services.audit import record_action
 from moderation.services.messages import hide_messages, subtree_ids
@@ -78,9 +77,7 @@ def moderate_flagged_message(*, message_id: uuid.UUID, now: datetime | None = No
             if tree.state not in ACTIVE_TREE_STATES:
                 return None
             before = tree.state
-            set_state(tree, TreeState.ABORTED_LOW_GRADE, now)
-            if before == TreeState.GROWING:
-                run_lottery(lang=tree.lang, now=now)
+            tree = abort_tree(tree=tree, now=now)
             details = {**rule, "action": "abort_tree", "state": {"before": before, "after": tree.state}}
             record_action(
                 moderator=None,

@@ -45,6 +45,11 @@ class NotBanned(Conflict):
     default_message = _("This user is not banned.")
 
 
+class ReasonTooLong(InvalidInput):
+    code = "reason_too_long"
+    default_message = _("The reason is too long.")
+
+
 class NoteBlank(InvalidInput):
     code = "note_blank"
     default_message = _("The note may not be empty.")

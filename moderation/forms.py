@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from moderation.models import ModerationAction
 from moderation.selectors import flag_queue
 from moderation.selectors.audit_log import find_user
+from moderation.services.audit import MAX_REASON_LENGTH
 
 # --- The audit log ----------------------------------------------------------------------------
 
@@ -68,12 +69,14 @@ class ReasonForm(forms.Form):
     """Ban, unban and purge: the reason recorded in the audit log."""
 
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH})
     )
 
 
 class UserNoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH})
+    )
 
 
 class PurgeForm(ReasonForm):
@@ -132,7 +135,9 @@ class FlagQueueFilterForm(forms.Form):
 class FlagActionForm(forms.Form):
     """The reason a moderator gives for an action in the queue; a default one if left empty."""
 
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.TextInput(attrs={"maxlength": MAX_REASON_LENGTH})
+    )
 
     def reason_text(self) -> str:
         return self.cleaned_data.get("reason", "").strip() or str(DEFAULT_ACTION_REASON)

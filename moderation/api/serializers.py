@@ -108,16 +108,16 @@ class ModerationActionSerializer(serializers.Serializer):
 
 # --- Actions on messages and trees ------------------------------------------------------------
 
-REASON_HELP = "Why: kept in the audit log."
+REASON_HELP = "Why: kept in the audit log (at most 2000 characters)."
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000, help_text=REASON_HELP)
+    reason = serializers.CharField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
 
 
 class ModeratorEditSerializer(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, allow_blank=True, help_text="The new text.")
-    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000, help_text=REASON_HELP)
+    reason = serializers.CharField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
 
 
 class ModeratedMessageSerializer(serializers.Serializer):
@@ -166,7 +166,9 @@ class ModeratedTreeSerializer(serializers.Serializer):
 
 
 class UserNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, help_text="A line added to the moderators' notes on the user.")
+    note = serializers.CharField(
+        help_text="A line added to the moderators' notes on the user (at most 2000 characters)."
+    )
 
 
 class ModeratedUserSerializer(serializers.Serializer):
@@ -217,7 +219,7 @@ class PurgePlanSerializer(serializers.Serializer):
 
 class LeaderboardVisibilitySerializer(serializers.Serializer):
     visible = serializers.BooleanField(help_text="Whether the user is listed on the leaderboard.")
-    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000, help_text=REASON_HELP)
+    reason = serializers.CharField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
 
 
 # --- The flag queue ---------------------------------------------------------------------------

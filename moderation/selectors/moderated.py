@@ -13,7 +13,7 @@ from core.errors import NotFound
 
 def moderated_message(*, message_id: uuid.UUID) -> Message:
     """Any message, hidden or not."""
-    message = Message.objects.filter(pk=message_id).first()
+    message = Message.objects.select_related("tree").filter(pk=message_id).first()
     if message is None:
         raise NotFound(_("No such message."))
     return message

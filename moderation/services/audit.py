@@ -1,10 +1,15 @@
 """What every moderator action shares: the moderator check and its record in the audit log (SPEC 5)."""
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from annotation.models import Message, MessageTree
-from moderation.errors import NotModerator
+from moderation.errors import NotModerator, ReasonTooLong
 from moderation.models import ModerationAction
 from moderation.policies import can_moderate
+
+# The reason of an action (a note on a user is its own reason), on every surface.
+MAX_REASON_LENGTH = 2000
 
 
 def check_moderator(moderator: User) -> None:
@@ -24,12 +29,19 @@ def record_action(
 ) -> ModerationAction:
     """The audit row of one action; written inside the action's own transaction, so both stand or fall together.
 
-    ``moderator`` is None for what the platform does on its own (auto-moderation).
+    ``moderator`` is None for what the platform does on its own (auto-moderation). A reason over
+    ``MAX_REASON_LENGTH`` is refused, which rolls the action back with it.
     """
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ReasonTooLong(
+            _("The reason is %(length)d characters long; at most %(limit)d are allowed.")
+            % {"length": len(reason), "limit": MAX_REASON_LENGTH}
+        )
     return ModerationAction.objects.create(
         moderator=moderator,
         kind=kind,
-        reason=(reason or "").strip(),
+        reason=reason,
         message=message,
         tree=tree,
         target_user=target_user,

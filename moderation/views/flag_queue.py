@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from annotation.models import Message
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from moderation.decorators import moderator_required
 from moderation.forms import FlagActionForm, FlagEditForm, FlagQueueFilterForm
 from moderation.selectors.flag_queue import flag_queue as flag_queue_page
+from moderation.selectors.moderated import moderated_message
 from moderation.services import flags, messages, trees
 
 FILTER_NAMES = ("language", "kind", "state", "sort", "page")
@@ -50,15 +51,20 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _message_or_404(message_id: UUID) -> Message:
+    try:
+        return moderated_message(message_id=message_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
 def _act(
     request: HttpRequest,
     message_id: UUID,
     call: Callable[[User, Message, FlagActionForm], str],
     form_class=FlagActionForm,
 ) -> HttpResponse:
-    message = Message.objects.select_related("tree").filter(pk=message_id).first()
-    if message is None:
-        raise Http404
+    message = _message_or_404(message_id)
     form = form_class(request.POST)
     notice, error = "", ""
     if form.is_valid():
@@ -119,9 +125,7 @@ def restore(request: HttpRequest, message_id: UUID) -> HttpResponse:
 def edit(request: HttpRequest, message_id: UUID) -> HttpResponse:
     """GET: the edit form of one item, fetched when the moderator opens it; POST: the edit."""
     if request.method == "GET":
-        message = Message.objects.filter(pk=message_id).only("pk", "text").first()
-        if message is None:
-            raise Http404
+        message = _message_or_404(message_id)
         filters = {name: value for name in FILTER_NAMES if (value := request.GET.get(name))}
         context = {"message": message, "filters": filters, "queue_url": reverse("moderation:flag_queue")}
         template = (

@@ -3,17 +3,18 @@ visibility and purge."""
 
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import TimeFrame, User
 from accounts.policies import can_see_email
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from moderation.decorators import moderator_required
 from moderation.forms import PurgeForm, ReasonForm, UserNoteForm
 from moderation.selectors.audit_log import audit_log
+from moderation.selectors.moderated import moderated_user
 from moderation.selectors.trollboard import troll_row
 from moderation.selectors.users import messages_by_ids, recent_messages, reports_received, reviews_given
 from moderation.services.purge import PurgePlan, purge_preview, purge_user
@@ -61,7 +62,10 @@ def _page_context(request: HttpRequest, user: User) -> dict:
 
 
 def _subject(user_id: UUID) -> User:
-    return get_object_or_404(User, pk=user_id)
+    try:
+        return moderated_user(user_id=user_id)
+    except NotFound as error:
+        raise Http404 from error
 
 
 @moderator_required
@@ -75,7 +79,8 @@ def user_page(request: HttpRequest, user_id: UUID) -> HttpResponse:
 
 def _reason(request: HttpRequest) -> str:
     form = ReasonForm(request.POST)
-    return form.cleaned_data["reason"] if form.is_valid() else ""
+    form.is_valid()  # optional text; its length is the service's rule (a NUL, which no form takes, leaves it out)
+    return form.cleaned_data.get("reason", "")
 
 
 @moderator_required
@@ -105,7 +110,8 @@ def user_unban(request: HttpRequest, user_id: UUID) -> HttpResponse:
 def user_note(request: HttpRequest, user_id: UUID) -> HttpResponse:
     user = _subject(user_id)
     form = UserNoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    form.is_valid()  # as _reason
+    note = form.cleaned_data.get("note", "")
     try:
         user = add_user_note(moderator=request.user, user=user, note=note)
     except DomainError as error:

@@ -1,7 +1,7 @@
 """Moderator actions on trees: halt and resume (recorded), and the re-check every moderator action ends with."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -37,35 +37,32 @@ def recheck_affected_trees(*, tree_ids: Iterable[uuid.UUID], now: datetime) -> d
     return states
 
 
-def halt_tree(*, moderator: User, tree: MessageTree, reason: str) -> MessageTree:
-    """Stop a tree (no tasks are handed out for it) until a moderator resumes it."""
+def _change_state(
+    *, moderator: User, tree: MessageTree, reason: str, kind: str, change: Callable[..., MessageTree]
+) -> MessageTree:
+    """Run one of annotation's state changes on the tree and record it, with the state before and after."""
     check_moderator(moderator)
     now = timezone.now()
     with transaction.atomic():
         before = lock_tree(tree.pk).state
-        tree = tree_transitions.halt_tree(tree=tree, now=now)
+        tree = change(tree=tree, now=now)
         record_action(
             moderator=moderator,
-            kind=ModerationAction.Kind.HALT_TREE,
+            kind=kind,
             reason=reason,
             tree=tree,
             details={"state": {"before": before, "after": tree.state}},
         )
     return tree
+
+
+def halt_tree(*, moderator: User, tree: MessageTree, reason: str) -> MessageTree:
+    """Stop a tree (no tasks are handed out for it) until a moderator resumes it."""
+    kind = ModerationAction.Kind.HALT_TREE
+    return _change_state(moderator=moderator, tree=tree, reason=reason, kind=kind, change=tree_transitions.halt_tree)
 
 
 def resume_tree(*, moderator: User, tree: MessageTree, reason: str) -> MessageTree:
     """Return a halted tree to where it was, then move it on as its messages call for."""
-    check_moderator(moderator)
-    now = timezone.now()
-    with transaction.atomic():
-        before = lock_tree(tree.pk).state
-        tree = tree_transitions.resume_tree(tree=tree, now=now)
-        record_action(
-            moderator=moderator,
-            kind=ModerationAction.Kind.RESUME_TREE,
-            reason=reason,
-            tree=tree,
-            details={"state": {"before": before, "after": tree.state}},
-        )
-    return tree
+    kind = ModerationAction.Kind.RESUME_TREE
+    return _change_state(moderator=moderator, tree=tree, reason=reason, kind=kind, change=tree_transitions.resume_tree)

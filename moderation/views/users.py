@@ -1,6 +1,7 @@
 """The moderators' page of one user: who they are, what they wrote and drew, and ban, unban, notes, leaderboard
 visibility and purge."""
 
+from collections.abc import Callable
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -83,54 +84,66 @@ def _reason(request: HttpRequest) -> str:
     return form.cleaned_data.get("reason", "")
 
 
+def _act(request: HttpRequest, user_id: UUID, call: Callable[[User], User], outcome: str) -> HttpResponse:
+    """Run one service on the user and redraw the moderation panel with its outcome or its refusal."""
+    user = _subject(user_id)
+    try:
+        user = call(user)
+    except DomainError as error:
+        return _render_panel(request, user, error=error.message)
+    return _render_panel(request, user, outcome=outcome)
+
+
 @moderator_required
 @require_POST
 def user_ban(request: HttpRequest, user_id: UUID) -> HttpResponse:
-    user = _subject(user_id)
-    try:
-        user = ban_user(moderator=request.user, user=user, reason=_reason(request))
-    except DomainError as error:
-        return _render_panel(request, user, error=error.message)
-    return _render_panel(request, user, outcome=_("The user is banned."))
+    reason = _reason(request)
+    return _act(
+        request,
+        user_id,
+        lambda user: ban_user(moderator=request.user, user=user, reason=reason),
+        _("The user is banned."),
+    )
 
 
 @moderator_required
 @require_POST
 def user_unban(request: HttpRequest, user_id: UUID) -> HttpResponse:
-    user = _subject(user_id)
-    try:
-        user = unban_user(moderator=request.user, user=user, reason=_reason(request))
-    except DomainError as error:
-        return _render_panel(request, user, error=error.message)
-    return _render_panel(request, user, outcome=_("The user is no longer banned."))
+    reason = _reason(request)
+    return _act(
+        request,
+        user_id,
+        lambda user: unban_user(moderator=request.user, user=user, reason=reason),
+        _("The user is no longer banned."),
+    )
 
 
 @moderator_required
 @require_POST
 def user_note(request: HttpRequest, user_id: UUID) -> HttpResponse:
-    user = _subject(user_id)
     form = UserNoteForm(request.POST)
     form.is_valid()  # as _reason
     note = form.cleaned_data.get("note", "")
-    try:
-        user = add_user_note(moderator=request.user, user=user, note=note)
-    except DomainError as error:
-        return _render_panel(request, user, error=error.message)
-    return _render_panel(request, user, outcome=_("The note is added."))
+    return _act(
+        request,
+        user_id,
+        lambda user: add_user_note(moderator=request.user, user=user, note=note),
+        _("The note is added."),
+    )
 
 
 @moderator_required
 @require_POST
 def user_leaderboard_visibility(request: HttpRequest, user_id: UUID) -> HttpResponse:
-    user = _subject(user_id)
-    visible = request.POST.get("visible") == "1"
-    try:
-        user = set_leaderboard_visibility(moderator=request.user, user=user, visible=visible, reason=_reason(request))
-    except DomainError as error:
-        return _render_panel(request, user, error=error.message)
-    if visible:
-        return _render_panel(request, user, outcome=_("The user is shown on the leaderboard."))
-    return _render_panel(request, user, outcome=_("The user is hidden from the leaderboard."))
+    visible, reason = request.POST.get("visible") == "1", _reason(request)
+    shown, hidden = _("The user is shown on the leaderboard."), _("The user is hidden from the leaderboard.")
+    outcome = shown if visible else hidden
+    return _act(
+        request,
+        user_id,
+        lambda user: set_leaderboard_visibility(moderator=request.user, user=user, visible=visible, reason=reason),
+        outcome,
+    )
 
 
 def _plan_context(plan: PurgePlan) -> dict:

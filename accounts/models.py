@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("Volunteer")
+    RESEARCHER = "researcher", _("Researcher")
     MODERATOR = "moderator", _("Moderator")
     ADMIN = "admin", _("Admin")
 

@@ -53,6 +53,40 @@ class ExportFilter:
         if self.date_from and self.date_to and self.date_from >= self.date_to:
             raise InvalidInput(_("The start of the date range must be before its end."))
 
+    def to_json(self) -> dict:
+        """The filter as JSON values, for a job row; ``from_json`` reads it back."""
+        return {
+            "states": list(self.states),
+            "langs": list(self.langs),
+            "deleted": self.deleted.value,
+            "rejected": self.rejected.value,
+            "synthetic": self.synthetic.value,
+            "user_id": str(self.user_id) if self.user_id else None,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "prompts_only": self.prompts_only,
+            "labels": self.labels,
+            "events": self.events,
+            "anonymize_seed": self.anonymize_seed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ExportFilter:
+        return cls(
+            states=tuple(data["states"]),
+            langs=tuple(data["langs"]),
+            deleted=data["deleted"],
+            rejected=data["rejected"],
+            synthetic=data["synthetic"],
+            user_id=uuid.UUID(data["user_id"]) if data.get("user_id") else None,
+            date_from=dt.datetime.fromisoformat(data["date_from"]) if data.get("date_from") else None,
+            date_to=dt.datetime.fromisoformat(data["date_to"]) if data.get("date_to") else None,
+            prompts_only=data["prompts_only"],
+            labels=data["labels"],
+            events=data["events"],
+            anonymize_seed=data.get("anonymize_seed"),
+        )
+
     @classmethod
     def everything(cls, **changes: object) -> ExportFilter:
         """Every tree and every message, as stored (what a round trip needs)."""

@@ -130,6 +130,11 @@ def export_to_file(
         raise InvalidInput(_("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
 
 
+def count_trees(export_filter: ExportFilter) -> int:
+    """How many trees ``export_filter`` chooses (the total of an export's progress)."""
+    return MessageTree.objects.filter(_trees_q(export_filter)).count()
+
+
 def export_to(
     out: TextIO,
     export_filter: ExportFilter,
@@ -137,6 +142,7 @@ def export_to(
     flat: bool = False,
     chunk_size: int = CHUNK_SIZE,
     progress: bool = False,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ExportReport:
     """Write the export to ``out``, a chunk of trees at a time.
 
@@ -144,8 +150,10 @@ def export_to(
     each on a database connection of its own, in the snapshot of the caller's connection, while a further
     thread turns rows into lines and writes them (see exports.pipeline). Inside a transaction, whose
     uncommitted rows only its own connection sees, the rows are read on the caller's thread and connection.
+    ``on_progress`` is called after each chunk with the number of trees read so far.
     """
     report = ExportReport()
+    trees_read = 0
     bar = tqdm(unit=" trees", desc=str(_("Exporting")), disable=None if progress else True)
     assembler = _Assembler(export_filter, flat=flat)
 
@@ -171,6 +179,9 @@ def export_to(
             report.trees += chunk.trees_written
             report.messages += chunk.messages_written
             bar.update(chunk.trees_read)
+            trees_read += chunk.trees_read
+            if on_progress is not None:
+                on_progress(trees_read)
     bar.close()
     return report
 

@@ -318,3 +318,12 @@ class ToxicityScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "model_name"], name="unique_score_per_model")]
+
+
+class TaskIntroDismissal(models.Model):
+    """A volunteer closed the first-task walkthrough shown on the task page; it is not shown to them again."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="task_intro_dismissal"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)

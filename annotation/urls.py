@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.views import conversation, tasks
+from annotation.views import conversation, guidelines, tasks
 
 app_name = "annotation"
 
@@ -9,12 +9,15 @@ urlpatterns = [
     path("tasks/chooser/", tasks.task_chooser, name="task_chooser"),
     path("tasks/release/", tasks.task_release_all, name="task_release_all"),
     path("tasks/preview/", tasks.markdown_preview, name="markdown_preview"),
+    path("tasks/intro/dismiss/", tasks.task_intro_dismiss, name="task_intro_dismiss"),
     path("tasks/<uuid:task_id>/", tasks.task_detail, name="task_detail"),
     path("tasks/<uuid:task_id>/submit/", tasks.task_submit, name="task_submit"),
     path("tasks/<uuid:task_id>/skip/", tasks.task_skip, name="task_skip"),
     path("tasks/<uuid:task_id>/renew/", tasks.task_renew, name="task_renew"),
     path("tasks/<uuid:task_id>/draft/", tasks.task_draft, name="task_draft"),
     path("tasks/<uuid:task_id>/release/", tasks.task_release, name="task_release"),
+    path("guidelines/", guidelines.guidelines, name="guidelines"),
+    path("guidelines/<slug:slug>/", guidelines.guideline, name="guideline"),
     path("trees/<uuid:tree_id>/", conversation.tree_detail, name="tree_detail"),
     path("messages/<uuid:message_id>/", conversation.message_detail, name="message_detail"),
     path("messages/<uuid:message_id>/card/", conversation.message_card, name="message_card"),

@@ -95,6 +95,9 @@ PAGES = [
     # A visitor (and a banned user, logged out on the way) gets the landing page; the others their dashboard.
     Page("dashboard", lambda w, a: "/", dict.fromkeys(ACTORS, 200)),
     Page("terms", lambda w, a: "/terms/", dict.fromkeys(ACTORS, 200)),
+    # The guidelines are open to everyone, volunteers or not.
+    Page("guidelines", lambda w, a: "/guidelines/", dict.fromkeys(ACTORS, 200)),
+    Page("guideline of a task kind", lambda w, a: "/guidelines/assistant-reply/", dict.fromkeys(ACTORS, 200)),
     Page("profile", lambda w, a: "/profile/", VOLUNTEER_PAGE),
     Page("leaderboard", lambda w, a: "/leaderboard/", VOLUNTEER_PAGE),
     Page("my stats", lambda w, a: "/stats/", VOLUNTEER_PAGE),

@@ -7,12 +7,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import volunteer_required
 from accounts.languages import task_language
 from annotation.forms import RankingForm, ReplyForm, ReviewForm, SkipForm
+from annotation.guidelines import guideline_for
 from annotation.models import Task, TaskState, TaskType
+from annotation.selectors.task_intro import shows_task_intro
 from annotation.selectors.tasks import chooser_context, task_messages
 from annotation.services.drafts import draft_for, save_draft
 from annotation.services.submissions import submit_ranking, submit_review, submit_text
@@ -24,6 +27,7 @@ from annotation.services.task_handout import (
     request_task,
     skip_task,
 )
+from annotation.services.task_intro import dismiss_task_intro
 from annotation.task_kinds import TaskKind, task_kind
 from core.errors import DomainError, InvalidInput
 
@@ -61,6 +65,7 @@ def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None
     context = {
         "task": task,
         "kind": kind,
+        "guideline": guideline_for(task.type),
         "thread": thread,
         "replies": replies,
         "skip_form": skip_form or SkipForm(),
@@ -84,8 +89,12 @@ def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None
 
 
 def _render_task(request: HttpRequest, task: Task, *, status: int = 200, **kwargs) -> HttpResponse:
-    template = TASK_PARTIAL if request.htmx else TASK_PAGE
-    return render(request, template, _task_context(request, task, **kwargs), status=status)
+    context = _task_context(request, task, **kwargs)
+    if request.htmx:
+        return render(request, TASK_PARTIAL, context, status=status)
+    # The first-task walkthrough, on a full page only: a task swapped in after another needs none.
+    context["show_intro"] = shows_task_intro(user=request.user)
+    return render(request, TASK_PAGE, context, status=status)
 
 
 def _render_closed(request: HttpRequest, task: Task, *, error: DomainError | None = None, text: str | None = None):
@@ -273,6 +282,19 @@ def task_draft(request: HttpRequest, task_id: UUID) -> JsonResponse:
     except DomainError as error:
         return _error_json(error)
     return JsonResponse({"saved_at": _ms(draft.updated_at)})
+
+
+@volunteer_required
+@require_POST
+def task_intro_dismiss(request: HttpRequest) -> HttpResponse:
+    """Close the first-task walkthrough for good; htmx removes it, a plain form comes back to the page."""
+    dismiss_task_intro(user=request.user)
+    if request.htmx:
+        return HttpResponse("")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("dashboard")
+    return redirect(next_url)
 
 
 @volunteer_required

@@ -24,6 +24,9 @@ from exports.filters import ExportFilter
 from exports.jsoncodec import dumps, loads
 from exports.services.exporting import export_to
 
+# Parquet is made from smaller chunks of trees than the export's default: pyarrow and the Arrow data of a row
+# group take memory of their own (row groups span several chunks: MessageFileWriter.ROW_GROUP_ROWS).
+PARQUET_CHUNK_TREES = 1000
 # The rows derived from one parsed tree line, by kind.
 DERIVED_ROWS: dict[FileKind, Callable[..., Iterator[dict]]] = {
     FileKind.THREADS: derived.threads,
@@ -63,17 +66,18 @@ def write_file(
             rows = report.trees if kind == FileKind.TREES else report.messages
             return FileReport(trees=report.trees, messages=report.messages, rows=rows)
         to_rows = partial(derived.sft_examples, all_paths=all_paths) if kind == FileKind.SFT else DERIVED_ROWS[kind]
-        file_report = FileReport()
+        rows = 0
 
-        def write_rows(trees: list[Any]) -> None:
-            lines = [dumps(row) + "\n" for tree in trees for row in to_rows(tree)]
+        def write_rows(tree: Any) -> None:
+            nonlocal rows
+            lines = [dumps(row) + "\n" for row in to_rows(tree)]
             text.write("".join(lines))
-            file_report.rows += len(lines)
+            rows += len(lines)
 
         sink = _LineSink(write_rows)
         report = export_to(sink, _source_filter(kind, export_filter), on_progress=on_progress)
         sink.finish()
-    return dataclasses.replace(file_report, trees=report.trees, messages=report.messages)
+    return FileReport(trees=report.trees, messages=report.messages, rows=rows)
 
 
 def _source_filter(kind: FileKind, export_filter: ExportFilter) -> ExportFilter:
@@ -103,21 +107,27 @@ def _text_file(out: BinaryIO, *, compress: bool) -> Iterator[TextIO]:
 
 
 class _LineSink:
-    """A text file for export_to that hands each batch of complete lines it is given, parsed, to ``on_lines``.
+    """A text file for export_to that hands each line it is given, parsed, to ``on_line``, one at a time (the
+    parsed lines of a whole chunk of trees would take several times the memory of its text), and calls
+    ``on_written`` after each write: export_to writes a chunk of lines at a time.
 
-    export_to writes a chunk of lines at a time; a line cut across writes waits for its end. Lines end with
-    ``\\n`` only (JSON text has no raw newline; other line breaks, such as U+2028, may stand in texts)."""
+    A line cut across writes waits for its end. Lines end with ``\\n`` only (JSON text has no raw newline;
+    other line breaks, such as U+2028, may stand in texts)."""
 
-    def __init__(self, on_lines: Callable[[list[Any]], None]) -> None:
-        self.on_lines = on_lines
+    def __init__(self, on_line: Callable[[Any], None], on_written: Callable[[], None] | None = None) -> None:
+        self.on_line = on_line
+        self.on_written = on_written
         self.pending = ""
 
     def write(self, text: str) -> int:
-        data = self.pending + text
-        end = data.rfind("\n")
-        self.pending = data[end + 1 :]
-        if end >= 0:
-            self.on_lines([loads(line) for line in data[:end].split("\n")])
+        data = self.pending + text if self.pending else text
+        start = 0
+        while (end := data.find("\n", start)) >= 0:
+            self.on_line(loads(data[start:end]))
+            start = end + 1
+        self.pending = data[start:]
+        if self.on_written is not None:
+            self.on_written()
         return len(text)
 
     def finish(self) -> None:
@@ -129,20 +139,12 @@ def _write_parquet(
     export_filter: ExportFilter, out: BinaryIO, *, on_progress: Callable[[int], None] | None
 ) -> FileReport:
     # pyarrow takes 50 MB and a noticeable start-up time: only the processes that write Parquet load it.
-    import pyarrow.parquet as pq
+    from exports.parquet import MessageFileWriter
 
-    from exports.parquet import SCHEMA, message_table
-
-    rows = 0
-    with pq.ParquetWriter(out, SCHEMA) as writer:
-
-        def write_rows(messages: list[Any]) -> None:
-            nonlocal rows
-            # One row group per chunk of the export.
-            writer.write_table(message_table(messages))
-            rows += len(messages)
-
-        sink = _LineSink(write_rows)
-        report = export_to(sink, _source_filter(FileKind.PARQUET, export_filter), flat=True, on_progress=on_progress)
-        sink.finish()
-    return FileReport(trees=report.trees, messages=report.messages, rows=rows)
+    writer = MessageFileWriter(out)
+    sink = _LineSink(writer.add, on_written=writer.end_chunk)
+    source = _source_filter(FileKind.PARQUET, export_filter)
+    report = export_to(sink, source, flat=True, chunk_size=PARQUET_CHUNK_TREES, on_progress=on_progress)
+    sink.finish()
+    writer.close()
+    return FileReport(trees=report.trees, messages=report.messages, rows=writer.rows)

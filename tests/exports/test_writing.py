@@ -15,6 +15,7 @@ from django.db.models import Q
 from annotation.models import Message
 from exports.file_kinds import FileKind, file_name
 from exports.filters import ExportFilter
+from exports.parquet import MessageFileWriter
 from exports.services import exporting, writing
 from exports.services.exporting import count_trees
 from exports.services.importing import import_file, import_lines
@@ -450,7 +451,7 @@ def test_lines_are_cut_at_newlines_only():
     threads = _rows(FileKind.THREADS, ExportFilter())
     assert "one\u2028two\x85three\r\nfour" in {m["text"] for row in threads for m in row["thread"]}
     received = []
-    sink = _LineSink(received.extend)
+    sink = _LineSink(received.append)
     for part in ('{"a": 1}\n{"b"', ': "x\u2028y"}', "\n", '{"c": 3}\n'):
         sink.write(part)
     sink.finish()
@@ -461,13 +462,34 @@ def test_lines_are_cut_at_newlines_only():
 
 
 @pytest.mark.parametrize("kind", list(FileKind))
-def test_chunks_of_the_export_give_the_same_file_and_parquet_one_row_group_each(tmp_path, kind, monkeypatch):
+def test_chunks_of_the_export_give_the_same_file(tmp_path, kind, monkeypatch):
     whole, _report = _write(tmp_path, kind, ExportFilter.everything())
     monkeypatch.setattr(writing, "export_to", partial(exporting.export_to, chunk_size=2))
+    monkeypatch.setattr(writing, "PARQUET_CHUNK_TREES", 2)
     (tmp_path / "chunked").mkdir()
     chunked, _report = _write(tmp_path / "chunked", kind, ExportFilter.everything())
     if kind == FileKind.PARQUET:
         assert pq.read_table(chunked) == pq.read_table(whole)
-        assert pq.ParquetFile(chunked).num_row_groups == 5 and pq.ParquetFile(whole).num_row_groups == 1
     else:
         assert chunked.read_bytes() == whole.read_bytes()
+
+
+@pytest.mark.parametrize("least_rows", [1, 5, 10_000])
+def test_parquet_row_groups_end_with_a_chunk_of_trees_once_they_hold_enough_rows(tmp_path, monkeypatch, least_rows):
+    monkeypatch.setattr(writing, "PARQUET_CHUNK_TREES", 2)
+    monkeypatch.setattr(MessageFileWriter, "ROW_GROUP_ROWS", least_rows)
+    path, _report = _write(tmp_path, FileKind.PARQUET, ExportFilter.everything())
+    metadata = pq.ParquetFile(path).metadata
+    # The messages of each chunk of two trees (the flat file is in tree order), gathered into row groups.
+    trees = [message["message_tree_id"] for message in export_objs(ExportFilter.everything(), flat=True)]
+    order = list(dict.fromkeys(trees))
+    chunks = [sum(trees.count(tree) for tree in order[n : n + 2]) for n in range(0, len(order), 2)]
+    expected, rows = [], 0
+    for size in chunks:
+        rows += size
+        if rows >= least_rows:
+            expected.append(rows)
+            rows = 0
+    expected += [rows] if rows else []
+    assert [metadata.row_group(n).num_rows for n in range(metadata.num_row_groups)] == expected
+    assert len(expected) == {1: 5, 5: 3, 10_000: 1}[least_rows]

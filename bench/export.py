@@ -37,7 +37,9 @@ from bench.roundtrip import connect, database_url, recreate_database  # noqa: E4
 HALF_END = dt.datetime(2023, 3, 10, tzinfo=dt.UTC)
 MEMORY_LIMIT_MB = 250
 # Peak memory "does not grow with the number of trees": all trees may take at most this much more than half.
-FLAT_TOLERANCE_MB = 15
+# Twice the trees would add some 100 MB if a chunk's data were kept; the peak of the same export varies by about
+# 15 MB from run to run (where the allocator's high-water mark falls).
+FLAT_TOLERANCE_MB = 20
 FLOOR_RUNS = 3
 TARGET_RATIO = 3.0
 
@@ -87,7 +89,9 @@ def write_through_product(kind: str, path: str, *, half: bool) -> None:
 
 def write(kind: str, path: Path, env: dict[str, str], *, half: bool) -> dict:
     command = [sys.executable, __file__, "--write", kind, str(path), *(["--half"] if half else [])]
-    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"Writing {kind} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

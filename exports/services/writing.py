@@ -1,10 +1,11 @@
 """One dataset file of any kind (exports.file_kinds), written as a stream to a binary file object.
 
 Every kind is made from the streaming export (exports.services.exporting.export_to): tree and flat message
-files are its output; the others take its lines a chunk of trees at a time (``_LineSink``), parse them and
-write what they derive from them before the next chunk comes, so memory stays flat whatever the number of
-trees. Parquet is made from the flat lines, one row group per chunk; threads, chat examples and preference
-pairs from the tree lines (exports.derived).
+files are its output; the others take the lines it writes, a chunk of trees at a time, parse them one by one
+(``_LineSink``) and write what they derive from each, so memory stays flat whatever the number of trees.
+Parquet is made from the flat lines, in row groups that end with a chunk (exports.parquet); threads, chat
+examples and preference pairs from the tree lines, a tree at a time (exports.derived). A derived file
+holds what the export of the same filter holds (the filter's ids, anonymized or not, in every kind).
 """
 
 from __future__ import annotations

@@ -194,29 +194,35 @@ def kendall_w(ranks: np.ndarray) -> float | None:
 
 def ranking_agreement(positions: pd.DataFrame) -> dict[str, Any]:
     """The agreement between rankers of the same parent (see the module doc), from ``ranking_positions``."""
-    units = list(zip(positions["parent"], positions["item"], strict=True))
-    ranked_twice = positions.groupby("parent")["ranking"].nunique()
-    ranked_twice = ranked_twice[ranked_twice >= 2]
-    w_values = []
-    for _parent, rankings in positions[positions["parent"].isin(ranked_twice.index)].groupby("parent"):
-        # The rankings of the most frequent set of replies (a reply may have been hidden between two rankings).
-        sets = rankings.groupby("ranking")["item"].agg(lambda items: tuple(sorted(items)))
-        common = sets.value_counts().index[0]
-        same = rankings[rankings["ranking"].isin(sets[sets == common].index)]
-        matrix = same.pivot(index="ranking", columns="item", values="position").to_numpy()
-        w = kendall_w(matrix)
-        if w is not None:
-            w_values.append(w)
+    by_parent: dict[Any, dict[int, dict[str, int]]] = {}
+    for parent, ranking, item, position in positions.itertuples(index=False, name=None):
+        by_parent.setdefault(parent, {}).setdefault(ranking, {})[item] = position
+    ranked_twice = {parent: rankings for parent, rankings in by_parent.items() if len(rankings) >= 2}
+    w_values = [w for rankings in ranked_twice.values() if (w := _parent_kendall_w(rankings)) is not None]
+    alpha = None
+    if len(positions):
+        units = list(zip(positions["parent"], positions["item"], strict=True))
+        alpha = krippendorff_alpha(units, positions["position"].to_numpy(dtype=float), level=ORDINAL)
     return {
         "method": "krippendorff_alpha_ordinal",
-        "alpha": krippendorff_alpha(units, positions["position"].to_numpy(dtype=float), level=ORDINAL)
-        if len(positions)
-        else None,
+        "alpha": alpha,
         "parents": len(ranked_twice),
-        "rankings": int(positions[positions["parent"].isin(ranked_twice.index)]["ranking"].nunique()),
+        "rankings": sum(len(rankings) for rankings in ranked_twice.values()),
         "kendall_w": sum(w_values) / len(w_values) if w_values else None,
         "kendall_w_parents": len(w_values),
     }
+
+
+def _parent_kendall_w(rankings: dict[int, dict[str, int]]) -> float | None:
+    """Kendall's W of the rankings of one parent that ordered its most frequent set of replies (a reply may
+    have been hidden, or added, between two rankings)."""
+    import numpy as np
+
+    by_set: dict[tuple[str, ...], list[dict[str, int]]] = {}
+    for ranking in rankings.values():
+        by_set.setdefault(tuple(sorted(ranking)), []).append(ranking)
+    items, same = max(by_set.items(), key=lambda entry: (len(entry[1]), entry[0]))
+    return kendall_w(np.array([[ranking[item] for item in items] for ranking in same]))
 
 
 def counts_by(rows: Iterable[Mapping[str, Any]], key: str, *, value: str = "count") -> dict[str, int]:

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import translation
 
-from annotation.models import Ranking, Review, TreeState
+from annotation.models import Message, Ranking, Review, TreeState
 from exports import statistics as stats
 from exports.card import render_card
 from exports.errors import ReleaseNotFound
 from exports.filters import ExportFilter
+from exports.jsoncodec import loads
 from exports.models import JobState, Release
 from exports.plots import render_plots
 from exports.releases import CARD_NAME, ReleaseFile, release_files, storage_name
@@ -85,7 +88,7 @@ def collect_statistics(export_filter: ExportFilter) -> dict[str, Any]:
         messages.values("tree__lang", "tree__state").annotate(count=Count("tree_id", distinct=True)).order_by()
     )
     contributors = messages.aggregate(count=Count("author", distinct=True))["count"]
-    labels = stats.label_means(messages.values_list("labels", flat=True).iterator(chunk_size=ROWS_PER_FETCH))
+    labels = stats.label_means(loads(text) for (text,) in _rows(messages, "labels", json=("labels",)))
     selection = export_filter.to_json()
     selection["anonymized"] = bool(selection.pop("anonymize_seed", None))
     return {
@@ -96,14 +99,7 @@ def collect_statistics(export_filter: ExportFilter) -> dict[str, Any]:
         "labels": labels,
         "agreement": {
             "labels": stats.label_agreement(_review_ratings(messages)),
-            "ranking": stats.ranking_agreement(
-                stats.ranking_positions(
-                    Ranking.objects.filter(parent__in=messages, not_rankable=False)
-                    .order_by()
-                    .values_list("parent_id", "ranked_message_ids", "ranking")
-                    .iterator(chunk_size=ROWS_PER_FETCH)
-                )
-            ),
+            "ranking": stats.ranking_agreement(stats.ranking_positions(_rankings(messages))),
         },
     }
 
@@ -138,29 +134,38 @@ def _message_statistics(rows: list[dict]) -> dict[str, Any]:
     }
 
 
-def _review_ratings(messages) -> Any:
+def _review_ratings(messages: QuerySet[Message]) -> Any:
     """Every numeric value of the reviews of ``messages``: a DataFrame of (label, unit, value), units numbered."""
     import pandas as pd
 
     units: dict[Any, int] = {}
-    label_column: list[str] = []
     unit_column: list[int] = []
-    value_column: list[float] = []
-    reviews = Review.objects.filter(message__in=messages).order_by().values_list("message_id", "values")
-    for message_id, values in reviews.iterator(chunk_size=ROWS_PER_FETCH):
-        unit = units.setdefault(message_id, len(units))
-        for name, value in (values or {}).items():
-            if isinstance(value, int | float):
-                label_column.append(name)
-                unit_column.append(unit)
-                value_column.append(float(value))
-    return pd.DataFrame(
-        {
-            "label": pd.Series(label_column, dtype="category"),
-            "unit": pd.Series(unit_column, dtype="int64"),
-            "value": pd.Series(value_column, dtype="float64"),
-        }
-    )
+    values: list[dict] = []
+    reviews = Review.objects.filter(message__in=messages)
+    for message_id, text in _rows(reviews, "message_id", "values", json=("values",)):
+        unit_column.append(units.setdefault(message_id, len(units)))
+        values.append(loads(text) if text else {})
+    # A column per label, NaN where a review has no (numeric) value for it; then a row per value.
+    wide = pd.DataFrame.from_records(values, nrows=len(values)).apply(pd.to_numeric, errors="coerce")
+    wide = wide.astype("float64").assign(unit=pd.Series(unit_column, dtype="int64"))
+    ratings = wide.melt(id_vars="unit", var_name="label", value_name="value").dropna(subset=["value"])
+    return ratings.astype({"label": "category"}).reset_index(drop=True)
+
+
+def _rankings(messages: QuerySet[Message]) -> Iterator[tuple[Any, list, list]]:
+    """(parent, ids as shown, order) of each ranking of the children of ``messages`` (not "not rankable")."""
+    rankings = Ranking.objects.filter(parent__in=messages, not_rankable=False)
+    columns = ("parent_id", "ranked_message_ids", "ranking")
+    for parent, shown, order in _rows(rankings, *columns, json=columns[1:]):
+        yield parent, loads(shown), loads(order)
+
+
+def _rows(rows: QuerySet, *fields: str, json: tuple[str, ...] = ()) -> Iterator[tuple]:
+    """The ``fields`` of each row, the JSON ones (``json``) as the text the database writes: ``loads`` decodes
+    it several times faster than the field's own decoding."""
+    casts = {f"{name}_text": Cast(name, TextField()) for name in json}
+    columns = [f"{name}_text" if name in json else name for name in fields]
+    return rows.order_by().annotate(**casts).values_list(*columns).iterator(chunk_size=ROWS_PER_FETCH)
 
 
 def _file_entry(file: ReleaseFile) -> dict[str, Any]:

@@ -13,9 +13,11 @@ from annotation.models import Message, TreeState
 from exports.filters import ExportFilter
 from exports.oasst_format import normalize
 from exports.services.exporting import export_to
+from tests.exports.hub_stand_in import HubStandIn
 from tests.factories import UserFactory, make_prompt, make_reply
 
 SAMPLE = Path(settings.BASE_DIR) / "fixtures" / "oasst_sample.jsonl"
+REPO_ID = "open-assistant/conversations"
 
 
 def read_lines(path: Path) -> list[dict]:
@@ -108,3 +110,34 @@ def trees(db):
     p4 = make_prompt(state=TreeState.READY_FOR_EXPORT, lang="en", deleted=True)
     r4 = make_reply(p4)
     return {name: message for name, message in locals().items() if isinstance(message, Message)} | {"author": author}
+
+
+@pytest.fixture
+def hub(settings, monkeypatch):
+    """The stand-in, and the settings that point the client at it (never at the internet)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
+    with HubStandIn() as stand_in:
+        settings.HF_ENDPOINT = stand_in.endpoint
+        settings.HF_TOKEN = stand_in.token
+        settings.HF_DATASET_REPO_ID = REPO_ID
+        yield stand_in
+
+
+@pytest.fixture
+def release(trees, make_release):
+    """A finished release of the hand-made trees, with its card and plots written."""
+    from exports.services.dataset_card import write_dataset_card
+
+    return write_dataset_card(release_id=make_release().pk)
+
+
+@pytest.fixture
+def admin(db):
+    from accounts.models import Role
+
+    return UserFactory(role=Role.ADMIN)

@@ -14,39 +14,10 @@ from exports.errors import CannotPublishRelease, HubNotConfigured, HubPublishFai
 from exports.models import Release, ReleaseState
 from exports.services.dataset_card import write_dataset_card
 from exports.services.hub import publish_release
-from tests.exports.hub_stand_in import HubStandIn
+from tests.exports.conftest import REPO_ID
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-REPO_ID = "open-assistant/conversations"
-
-
-@pytest.fixture
-def hub(settings, monkeypatch):
-    """The stand-in, and the settings that point the client at it (never at the internet)."""
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
-    with HubStandIn() as stand_in:
-        settings.HF_ENDPOINT = stand_in.endpoint
-        settings.HF_TOKEN = stand_in.token
-        settings.HF_DATASET_REPO_ID = REPO_ID
-        yield stand_in
-
-
-@pytest.fixture
-def release(trees, make_release):
-    """A finished release of the hand-made trees, with its card and plots written."""
-    return write_dataset_card(release_id=make_release().pk)
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(role=Role.ADMIN)
 
 
 def _stored(release: Release, name: str) -> bytes:

@@ -122,6 +122,9 @@ def hub(settings, monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
     with HubStandIn() as stand_in:
+        # The client is given the endpoint; its own default points at the stand-in too, should anything use it.
+        monkeypatch.setenv("HF_ENDPOINT", stand_in.endpoint)
+        monkeypatch.setattr(constants, "ENDPOINT", stand_in.endpoint)
         settings.HF_ENDPOINT = stand_in.endpoint
         settings.HF_TOKEN = stand_in.token
         settings.HF_DATASET_REPO_ID = REPO_ID

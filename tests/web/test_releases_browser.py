@@ -44,7 +44,9 @@ def hub(settings, monkeypatch):
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
     with HubStandIn() as stand_in:
+        monkeypatch.setattr(constants, "ENDPOINT", stand_in.endpoint)
         settings.HF_ENDPOINT = stand_in.endpoint
         settings.HF_TOKEN = stand_in.token
         settings.HF_DATASET_REPO_ID = "open-assistant/conversations"

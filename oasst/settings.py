@@ -233,6 +233,14 @@ SOCIALACCOUNT_PROVIDERS = {
 
 TREE_MANAGER = TreeManagerSettings.from_env(os.environ)
 
+# Dataset releases: what their card declares, and the Hugging Face Hub dataset repository they are published to
+# (publishing is off while the token or the repository is empty).
+DATASET_LICENSE = env.str("DATASET_LICENSE", default="apache-2.0")
+DATASET_PRETTY_NAME = env.str("DATASET_PRETTY_NAME", default="Open Assistant Conversations")
+HF_TOKEN = env.str("HF_TOKEN", default="")
+HF_DATASET_REPO_ID = env.str("HF_DATASET_REPO_ID", default="")
+HF_ENDPOINT = env.str("HF_ENDPOINT", default="https://huggingface.co")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,6 +16,7 @@ urlpatterns = [
     # (a newline too), and is never redirected to the same path with a slash.
     re_path(r"^api/[\s\S]*", not_found),
     path("moderation/", include("moderation.urls")),
+    path("datasets/", include("exports.urls")),
     path("", include("accounts.urls")),
     path("", include("stats.urls")),
     path("", include("annotation.urls")),

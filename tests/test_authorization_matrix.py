@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from annotation.models import Message, Report, Task, TaskType
 from annotation.services.task_handout import request_task
+from exports.models import Release, ReleaseState
 from tests.factories import UserFactory, api_client_for, make_prompt, make_reply
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,21 @@ PAGES = [
     Page("flag queue", lambda w, a: "/moderation/queue/", MODERATION_PAGE),
     Page("user page", lambda w, a: f"/moderation/users/{w.author.pk}/", MODERATION_PAGE),
     Page("user page of an admin", lambda w, a: f"/moderation/users/{w.users['admin'].pk}/", MODERATION_PAGE),
+    # Releases are anonymised public data: every logged-in user reads the finished ones; unfinished ones are admins'.
+    Page("dataset releases", lambda w, a: "/datasets/releases/", VOLUNTEER_PAGE),
+    Page("dataset release", lambda w, a: f"/datasets/releases/{_release(ReleaseState.READY).pk}/", VOLUNTEER_PAGE),
+    Page(
+        "unfinished dataset release",
+        lambda w, a: f"/datasets/releases/{_release(ReleaseState.BUILDING).pk}/",
+        {**VOLUNTEER_PAGE, "volunteer": 404, "moderator": 404},
+    ),
 ]
+
+
+def _release(state: str) -> Release:
+    """A release in ``state`` with a short card (no files: the pages read only the database)."""
+    card = "---\nlicense: apache-2.0\n---\n\n# A release\n"
+    return Release.objects.get_or_create(state=state, defaults={"card": card, "directory": f"releases/{state}/"})[0]
 
 
 def _assert_nothing_leaks(world: World, actor: str, body: str) -> None:

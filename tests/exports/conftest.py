@@ -1,17 +1,23 @@
-"""Helpers for the dataset tests: the fixture sample, exports into memory, canonical comparison."""
+"""Helpers for the dataset tests: the fixture sample, exports into memory, canonical comparison, hand-made trees,
+releases with stored files."""
 
 import io
 import json
+import posixpath
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from annotation.models import Message, TreeState
 from exports.filters import ExportFilter
 from exports.oasst_format import normalize
 from exports.services.exporting import export_to
+from tests.exports.hub_stand_in import HubStandIn
+from tests.factories import UserFactory, make_prompt, make_reply
 
 SAMPLE = Path(settings.BASE_DIR) / "fixtures" / "oasst_sample.jsonl"
+REPO_ID = "open-assistant/conversations"
 
 
 def read_lines(path: Path) -> list[dict]:
@@ -38,3 +44,103 @@ def assert_round_trip(source: list[dict], exported: list[dict]) -> None:
 @pytest.fixture
 def sample() -> list[dict]:
     return read_lines(SAMPLE)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """The default storage (FileSystemStorage) in a folder of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def make_release(media_root):
+    """Call make_release(files={kind: bytes}) for a ready release whose export jobs' files are stored."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from exports.file_kinds import FileKind, file_name
+    from exports.models import ExportJob, JobState, Release, ReleaseState
+
+    def make(files=None, *, state=ReleaseState.READY, directory="releases/2026-12-07T0300Z/", seed="release-seed"):
+        if files is None:
+            files = {FileKind.TREES: b'{"message_tree_id": "t"}\n', FileKind.PARQUET: b"PAR1 not really PAR1"}
+        release = Release.objects.create(state=state, directory=directory, anonymize_seed=seed)
+        export_filter = ExportFilter(anonymize_seed=seed)
+        for kind, content in files.items():
+            compress = kind != FileKind.PARQUET
+            name = posixpath.join(directory, file_name(kind, compress=compress))
+            name = default_storage.save(name, ContentFile(content))
+            ExportJob.objects.create(
+                kind=kind,
+                compress=compress,
+                filters=export_filter.to_json(),
+                state=JobState.READY,
+                rows=content.count(b"\n") or 1,
+                size_bytes=len(content),
+                file=name,
+                release=release,
+            )
+        return release
+
+    return make
+
+
+@pytest.fixture
+def trees(db):
+    """Two ready trees (en, de), a growing one and a ready one whose prompt is deleted.
+
+    en: P1 ─ A1 ─ F1 ─ B1 (synthetic)        de: P2 ─ A4
+           ├ A2 (deleted) ─ Q (under it)          └ A5
+           └ A3 (rejected)
+    """
+    author = UserFactory()
+    p1 = make_prompt(state=TreeState.READY_FOR_EXPORT, lang="en", author=author)
+    a1 = make_reply(p1, author=author)
+    a2 = make_reply(p1, deleted=True)
+    q = make_reply(a2)
+    a3 = make_reply(p1, review_result=False, review_count=3)
+    f1 = make_reply(a1)
+    b1 = make_reply(f1, synthetic=True, model_name="a-model")
+    p2 = make_prompt(state=TreeState.READY_FOR_EXPORT, lang="de")
+    a4 = make_reply(p2)
+    a5 = make_reply(p2)
+    p3 = make_prompt(state=TreeState.GROWING, lang="en")
+    a6 = make_reply(p3)
+    p4 = make_prompt(state=TreeState.READY_FOR_EXPORT, lang="en", deleted=True)
+    r4 = make_reply(p4)
+    return {name: message for name, message in locals().items() if isinstance(message, Message)} | {"author": author}
+
+
+@pytest.fixture
+def hub(settings, monkeypatch):
+    """The stand-in, and the settings that point the client at it (never at the internet)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
+    with HubStandIn() as stand_in:
+        # The client is given the endpoint; its own default points at the stand-in too, should anything use it.
+        monkeypatch.setenv("HF_ENDPOINT", stand_in.endpoint)
+        monkeypatch.setattr(constants, "ENDPOINT", stand_in.endpoint)
+        settings.HF_ENDPOINT = stand_in.endpoint
+        settings.HF_TOKEN = stand_in.token
+        settings.HF_DATASET_REPO_ID = REPO_ID
+        yield stand_in
+
+
+@pytest.fixture
+def release(trees, make_release):
+    """A finished release of the hand-made trees, with its card and plots written."""
+    from exports.services.dataset_card import write_dataset_card
+
+    return write_dataset_card(release_id=make_release().pk)
+
+
+@pytest.fixture
+def admin(db):
+    from accounts.models import Role
+
+    return UserFactory(role=Role.ADMIN)

@@ -11,11 +11,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/moderation/", include("moderation.api.urls")),
+    path("api/v1/", include("exports.api.urls")),
     path("api/v1/", include("annotation.api.urls")),
     # Anything else under /api/ answers the API's JSON 404, whatever the method and whatever the path holds
     # (a newline too), and is never redirected to the same path with a slash.
     re_path(r"^api/[\s\S]*", not_found),
     path("moderation/", include("moderation.urls")),
+    path("", include("exports.urls")),
     path("", include("accounts.urls")),
     path("", include("stats.urls")),
     path("", include("annotation.urls")),

@@ -1,5 +1,6 @@
 """Helpers for the dataset tests: the fixture sample, exports into memory, canonical comparison."""
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -38,3 +39,20 @@ def assert_round_trip(source: list[dict], exported: list[dict]) -> None:
 @pytest.fixture
 def sample() -> list[dict]:
     return read_lines(SAMPLE)
+
+
+@pytest.fixture
+def export_files(settings, tmp_path) -> Path:
+    """The exports storage in a folder of the test's own; returns the folder."""
+    folder = tmp_path / "exports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder)}},
+    }
+    return folder
+
+
+def read_export(data: bytes, *, compress: bool) -> list[dict]:
+    if compress:
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.decode().splitlines()]

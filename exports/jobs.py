@@ -1,0 +1,46 @@
+"""The exports app's Celery jobs, on the "exports" queue (CELERY_TASK_ROUTES); each takes ids and calls a service.
+
+An export is acknowledged only once it has run (``acks_late``): a worker that dies while running it (killed,
+out of memory) leaves it to be delivered again, and the service starts it over cleanly. Transient errors (the
+database or the storage away for a moment) are retried with an exponential back-off.
+"""
+
+from typing import Any
+
+from celery import Task, shared_task
+
+from exports.errors import TRANSIENT_ERRORS
+
+
+class ExportTask(Task):
+    def on_failure(self, exc: Exception, task_id: str, args: tuple, kwargs: dict, einfo: Any) -> None:
+        """Retries exhausted (or an error the service did not record): the job is marked failed."""
+        from exports.services.export_jobs import fail_export
+
+        job_id = kwargs.get("job_id") or (args[0] if args else None)
+        if job_id is not None:
+            fail_export(job_id=job_id, error=exc)
+
+
+@shared_task(
+    base=ExportTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def run_export(job_id: str) -> str | None:
+    from exports.services.export_jobs import run_export as run
+
+    job = run(job_id=job_id)
+    return job.state if job is not None else None
+
+
+@shared_task
+def expire_exports() -> int:
+    from exports.services.export_jobs import expire_exports as expire
+
+    return expire()

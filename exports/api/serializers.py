@@ -1,7 +1,6 @@
 """Request and response bodies of the datasets API (documented in the OpenAPI schema)."""
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,7 +84,7 @@ class ExportFileSerializer(serializers.Serializer):
     def get_file_name(self, job: ExportJob) -> str:
         return download_name(job)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_download_url(self, job: ExportJob) -> str | None:
         """The API's download of the file, once it is ready."""
         if job.state != JobState.READY:

@@ -141,6 +141,7 @@ if EXPORTS_S3_BUCKET:
             "location": env.str("EXPORTS_S3_PREFIX", default="exports"),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # "path" for some stores
             "default_acl": None,
             "file_overwrite": True,
             # Downloads are redirects to URLs signed for this many seconds.

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from annotation.models import TreeState
 from exports import policies
 
 register = template.Library()
@@ -30,7 +31,9 @@ def filter_lines(filters: dict) -> list[str]:
     if not isinstance(filters, dict):
         return []
     lines = []
-    states = filters.get("states") or []
+    states = [
+        str(TreeState(state).label) if state in TreeState.values else state for state in filters.get("states") or []
+    ]
     lines.append(_("States: %(states)s") % {"states": ", ".join(states) if states else _("all")})
     if filters.get("langs"):
         lines.append(_("Languages: %(langs)s") % {"langs": ", ".join(filters["langs"])})

@@ -153,7 +153,8 @@ def test_the_list_shows_the_jobs_and_polls_only_unfinished_ones(client, research
     assert str(others.pk) not in page
     assert f'href="/datasets/jobs/{done.pk}/download/"' in page and "2.0\xa0KB" in page
     assert 'value="25"' in page and "50 of 200 trees" in page and "disk full" in page
-    assert "Languages: en" in page and "Anonymized (seed s)" in page
+    assert "States: Ready for export" in page and "Languages: en" in page and "Anonymized (seed s)" in page
+    assert "3 trees" in page and "30 messages" in page and "3 rows" in page
     assert page.count('hx-trigger="every 1s"') == 1
 
     row = client.get(f"/datasets/jobs/{running.pk}/")

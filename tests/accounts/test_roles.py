@@ -75,3 +75,17 @@ def test_the_admin_lists_requests_and_grants_them(client):
     # The moderation app's actions on users come beside it.
     actions = {name for name, _ in client.get(url).context["action_form"].fields["action"].choices}
     assert {"grant_researcher", "ban_users", "unban_users"} <= actions
+
+
+def test_a_volunteer_asks_for_the_role_on_the_profile_page(client):
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get("/profile/").content.decode()
+    assert 'action="/profile/researcher/"' in page
+    assert client.get("/profile/researcher/").status_code == 405
+    response = client.post("/profile/researcher/", follow=True)
+    assert "Your request is recorded" in response.content.decode()
+    assert "You asked for access to the datasets on" in response.content.decode()
+    assert User.objects.get(pk=user.pk).researcher_requested_at is not None
+    client.force_login(UserFactory(role=Role.RESEARCHER))
+    assert 'id="researcher"' not in client.get("/profile/").content.decode()

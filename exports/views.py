@@ -71,7 +71,7 @@ def _job(request: HttpRequest, job_id: UUID) -> ExportJob:
 def job_row(request: HttpRequest, job_id: UUID) -> HttpResponse:
     """One job's row (polled by the page while the job is queued or running)."""
     job = _job(request, job_id)
-    everyone = request.GET.get("all") == "1"
+    everyone = request.GET.get("all") == "1" and policies.can_see_all_export_jobs(request.user)
     return render(request, "exports/partials/job_row.html", {"job": job, "everyone": everyone})
 
 

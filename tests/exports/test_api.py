@@ -28,9 +28,10 @@ def _job(user, **fields) -> ExportJob:
     return ExportJob.objects.create(requested_by=user, **fields)
 
 
-def test_requesting_an_export(researcher, django_capture_on_commit_callbacks):
+def test_requesting_an_export(researcher, django_capture_on_commit_callbacks, django_assert_num_queries):
     api = api_client_for(researcher)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    # token; a savepoint (the test's transaction), the requester's lock, their running exports, the new row, release
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(6):
         response = api.post(
             EXPORTS,
             {"kind": "messages", "compress": True, "langs": ["en", "pt-BR"], "states": [], "date_to": "2023-02-28"},

@@ -176,3 +176,22 @@ def test_releases_with_their_files(researcher, django_assert_num_queries):
     assert by_kind["trees"]["download_url"] == f"{EXPORTS}{files[0].pk}/download/"
     # Whoever may export may read a release's file as a job and download it.
     assert api.get(f"{EXPORTS}{files[0].pk}/").status_code == 200
+
+
+def test_the_schema_documents_the_download_s_file_types_and_redirect():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    responses = schema["paths"]["/api/v1/exports/{job_id}/download/"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {
+        "application/gzip",
+        "application/jsonl",
+        "application/vnd.apache.parquet",
+    }
+    assert "302" in responses and {"403", "404", "409"} <= set(responses)
+    request = schema["paths"]["/api/v1/exports/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body = schema["components"]["schemas"][request["$ref"].rsplit("/", 1)[1]]
+    assert {"kind", "states", "langs", "deleted", "rejected", "synthetic", "user_id", "date_from", "date_to"} <= set(
+        body["properties"]
+    )
+    assert {"prompts_only", "labels", "events", "anonymize", "anonymize_seed", "compress"} <= set(body["properties"])

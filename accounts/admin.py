@@ -1,14 +1,46 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts.models import ApiClient, User, UserStats
+from accounts.models import ApiClient, Role, User, UserStats
+from accounts.services.roles import grant_researcher_role
+from core.errors import DomainError
+
+
+class ResearcherRequestFilter(admin.SimpleListFilter):
+    """The volunteers waiting for an answer to their request for the researcher role."""
+
+    title = _("researcher role requested")
+    parameter_name = "researcher_request"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("pending", _("Waiting")), ("none", _("Not asked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "pending":
+            return queryset.filter(researcher_requested_at__isnull=False, role=Role.VOLUNTEER)
+        if self.value() == "none":
+            return queryset.filter(researcher_requested_at__isnull=True)
+        return queryset
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "display_name", "email", "role", "enabled", "show_on_leaderboard", "date_joined")
-    list_filter = ("role", "enabled", "show_on_leaderboard", "is_placeholder", "is_staff")
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "role",
+        "enabled",
+        "show_on_leaderboard",
+        "researcher_requested_at",
+        "date_joined",
+    )
+    list_filter = ("role", ResearcherRequestFilter, "enabled", "show_on_leaderboard", "is_placeholder", "is_staff")
+    actions = ("grant_researcher",)
     search_fields = ("username", "display_name", "email", "external_id")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
@@ -19,6 +51,7 @@ class UserAdmin(DjangoUserAdmin):
                     "display_name",
                     "languages",
                     "role",
+                    "researcher_requested_at",
                     "enabled",
                     "notes",
                     "show_on_leaderboard",
@@ -33,6 +66,22 @@ class UserAdmin(DjangoUserAdmin):
     )
     # A ban goes through the moderation action, which also releases the user's tasks and is recorded.
     readonly_fields = ("enabled", "streak_days", "streak_started_at", "last_activity_at")
+
+    @admin.action(description=_("Grant the researcher role (dataset downloads)"))
+    def grant_researcher(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        granted = 0
+        for user in queryset:
+            try:
+                grant_researcher_role(actor=request.user, user=user)
+            except DomainError as error:
+                self.message_user(request, f"{user}: {error.message}", messages.ERROR)
+            else:
+                granted += 1
+        if granted:
+            message = ngettext(
+                "%(count)d user is now a researcher.", "%(count)d users are now researchers.", granted
+            ) % {"count": granted}
+            self.message_user(request, message)
 
 
 @admin.register(ApiClient)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.languages import LANGUAGES
+from accounts.services.roles import request_researcher_role
 
 
 class ProfileForm(forms.Form):
@@ -29,3 +30,17 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that my account will be deleted and that this cannot be undone"),
     )
+
+
+class SignupForm(forms.Form):
+    """What sign-up asks besides allauth's own fields (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    researcher = forms.BooleanField(
+        label=_("I am a researcher and want to download datasets"),
+        required=False,
+        help_text=_("A moderator or an admin will look at your request and may give you access to the datasets."),
+    )
+
+    def signup(self, request, user) -> None:
+        if self.cleaned_data.get("researcher"):
+            request_researcher_role(user=user)

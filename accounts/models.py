@@ -43,6 +43,8 @@ class User(AbstractUser):
     notes = models.TextField(_("moderator notes"), blank=True)
     show_on_leaderboard = models.BooleanField(_("show on leaderboard"), default=True)
     tos_accepted_at = models.DateTimeField(_("terms of service accepted"), null=True, blank=True)
+    # Asked for the researcher role (to download datasets) at sign-up or on the profile page; cleared when granted.
+    researcher_requested_at = models.DateTimeField(_("researcher role requested"), null=True, blank=True)
     # Users created by an import for an unknown user id; they cannot log in.
     is_placeholder = models.BooleanField(default=False)
     # Users of an API client are identified by the client's own reference for them.

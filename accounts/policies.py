@@ -24,3 +24,10 @@ def can_see_email(actor: User | AnonymousUser, user: User) -> bool:
     if not (actor.is_authenticated and actor.enabled):
         return False
     return actor.pk == user.pk or actor.role == Role.ADMIN or actor.is_superuser
+
+
+def can_grant_researcher(actor: User | AnonymousUser) -> bool:
+    """Moderators and admins give the researcher role (to volunteers who asked for it at sign-up)."""
+    return bool(
+        actor.is_authenticated and actor.enabled and (actor.role in (Role.MODERATOR, Role.ADMIN) or actor.is_superuser)
+    )

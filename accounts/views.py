@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
 from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
+from accounts.services.roles import request_researcher_role
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -51,6 +52,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 def api_token(request: HttpRequest) -> HttpResponse:
     regenerate_api_token(user=request.user)
     messages.success(request, _("A new API token has been created; the old one no longer works."))
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def researcher_request(request: HttpRequest) -> HttpResponse:
+    request_researcher_role(user=request.user)
+    messages.success(request, _("Your request is recorded; a moderator or an admin will look at it."))
     return redirect("profile")
 
 

@@ -11,7 +11,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from exports.models import Release, ReleaseState
 from exports.policies import can_publish_release
 from exports.releases import published_names, release_files, visible_release, visible_releases
 from exports.services.hub import request_publication
+from exports.storage import export_storage
 
 RELEASES_PER_PAGE = 50
 # Shown in the browser; any other file is downloaded.
@@ -71,13 +71,13 @@ def release_file(request: HttpRequest, release_id: UUID, name: str) -> FileRespo
     """A file of the release (a data file, README.md or a plot), streamed from the storage."""
     release = _release(request, release_id)
     stored = published_names(release).get(name)
-    if stored is None or not default_storage.exists(stored):
+    if stored is None or not export_storage().exists(stored):
         raise Http404
     content_type = "text/markdown" if name.endswith(".md") else mimetypes.guess_type(name)[0]
     if name.endswith(".gz"):
         content_type = "application/gzip"
     response = FileResponse(
-        default_storage.open(stored, "rb"),
+        export_storage().open(stored, "rb"),
         as_attachment=content_type not in INLINE_TYPES,
         filename=posixpath.basename(name),
         content_type=content_type or "application/octet-stream",

@@ -117,7 +117,7 @@ class ModeratedMessageTreeAdmin(MessageTreeAdmin):
 
 @admin.register(User)
 class ModeratedUserAdmin(UserAdmin):
-    actions = ("ban_users", "unban_users")
+    actions = (*UserAdmin.actions, "ban_users", "unban_users")
 
     @admin.action(description=gettext_lazy("Ban the selected users"))
     def ban_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

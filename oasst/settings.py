@@ -130,6 +130,38 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
+# Dataset files written by export jobs (exports.storage): a folder by default, an S3-compatible bucket when
+# EXPORTS_S3_BUCKET is set (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as boto3 reads them).
+EXPORTS_S3_BUCKET = env.str("EXPORTS_S3_BUCKET", default="")
+if EXPORTS_S3_BUCKET:
+    STORAGES["exports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EXPORTS_S3_BUCKET,
+            "location": env.str("EXPORTS_S3_PREFIX", default="exports"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # "path" for some stores
+            "default_acl": None,
+            "file_overwrite": True,
+            # Downloads are redirects to URLs signed for this many seconds.
+            "querystring_expire": env.int("EXPORTS_S3_URL_SECONDS", default=600),
+        },
+    }
+else:
+    STORAGES["exports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.str("EXPORTS_ROOT", default=str(Path(MEDIA_ROOT) / "exports"))},
+    }
+# Where a file bound for a bucket is written before its upload (empty: the system's temporary folder).
+EXPORTS_TEMP_DIR = env.str("EXPORTS_TEMP_DIR", default="") or None
+# A finished export file is deleted this long after it was written (release files are kept).
+EXPORT_FILE_TTL_HOURS = env.int("EXPORT_FILE_TTL_HOURS", default=7 * 24)
+# Exports a user may have queued or running at once.
+EXPORT_MAX_ACTIVE_JOBS = env.int("EXPORT_MAX_ACTIVE_JOBS", default=3)
+# Runs of one job (a worker killed while running it is one) before it is given up as failed.
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=5)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
@@ -149,7 +181,9 @@ else:
 # still runs background jobs (worker and beat) with nothing else installed.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    # A job taken by a worker that dies before acknowledging it (the export jobs acknowledge late) goes back to
+    # the queue once this many seconds have passed since it was taken: longer than the longest job runs.
+    {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
     if REDIS_URL
     else {
         "data_folder_in": str(VAR_DIR / "broker"),
@@ -172,6 +206,10 @@ CELERY_BEAT_SCHEDULE.update(
         "recheck-trees": {"task": "annotation.jobs.recheck_trees", "schedule": 300},
     }
 )
+# Dataset exports run on a queue of their own, so that a long export never holds up the task engine's jobs;
+# `make run`'s worker consumes both queues, docker-compose.yml runs a worker for each.
+CELERY_TASK_ROUTES = {"exports.jobs.*": {"queue": "exports"}}
+CELERY_BEAT_SCHEDULE["expire-exports"] = {"task": "exports.jobs.expire_exports", "schedule": 3600}
 CELERY_BEAT_SCHEDULE["refresh-user-stats"] = {
     "task": "stats.jobs.refresh_user_stats",
     "schedule": env.int("USER_STATS_REFRESH_SECONDS", default=300),
@@ -208,6 +246,9 @@ SPECTACULAR_SETTINGS = {
         "ReportTypeEnum": "annotation.models.Report.ReportType",
         "ReportTypeOrRedFlagEnum": "annotation.services.reactions.REPORT_TYPES",
         "ModerationActionKindEnum": "moderation.models.ModerationAction.Kind",
+        "FileKindEnum": "exports.file_kinds.FileKind",
+        "ExportJobStateEnum": "exports.models.JobState",
+        "InclusionEnum": "exports.api.serializers.INCLUSIONS",
     },
     # Swagger UI and Redoc served by the app itself, so that /api/docs/ works without the internet.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -219,6 +260,8 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Adds "I am a researcher" to the sign-up form.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 
 # Social login: a provider is offered when its client id and secret are set.
 SOCIALACCOUNT_PROVIDERS = {

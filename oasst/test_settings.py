@@ -11,3 +11,11 @@ WHITENOISE_USE_FINDERS = True
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Export files of the tests in a folder of their own (each job writes under its own id).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "test-exports"},  # noqa: F405
+    },
+}

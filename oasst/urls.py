@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/moderation/", include("moderation.api.urls")),
+    path("api/v1/", include("exports.api.urls")),
     path("api/v1/", include("annotation.api.urls")),
     # Anything else under /api/ answers the API's JSON 404, whatever the method and whatever the path holds
     # (a newline too), and is never redirected to the same path with a slash.

@@ -29,6 +29,7 @@ from accounts.services.api_clients import create_api_client, get_or_create_clien
 from annotation.models import Report, TaskType
 from annotation.services import task_handout
 from core.errors import DomainError
+from exports.models import ExportJob, JobState
 from moderation.models import ModerationAction
 from tests.factories import (
     ModerationActionFactory,
@@ -96,11 +97,15 @@ def _seed(user: User) -> dict[str, list[str]]:
     flagged = make_reply(suspect_prompt, author=suspect)
     Report.objects.create(message=flagged, user=UserFactory(), report_type="red_flag")
     messages += [suspect_prompt, flagged, make_reply(flagged, deleted=True)]
+    # Export jobs: the caller's, ready with its file, and someone else's, queued.
+    own_export = ExportJob.objects.create(kind="trees", state=JobState.READY, file="job/trees.jsonl", requested_by=user)
+    other_export = ExportJob.objects.create(kind="messages", requested_by=suspect)
     return {
         "message_id": [str(m.pk) for m in messages],
         "task_id": [str(t.pk) for t in tasks],
         "tree_id": sorted({str(m.tree_id) for m in messages}),
         "user_id": [str(user.pk), str(suspect.pk), str(messages[0].author_id)],
+        "job_id": [str(own_export.pk), str(other_export.pk)],
     }
 
 
@@ -113,6 +118,17 @@ def _cases(operation: schemathesis.APIOperation, ids: dict[str, list[str]], mode
             operation.as_strategy(generation_mode=mode, path_parameters={names[0]: value}) for value in ids[names[0]]
         ]
     return st.one_of(*strategies)
+
+
+@pytest.fixture(autouse=True)
+def _export_files(settings, tmp_path):
+    """The exports storage in a folder of the test's own, holding the file of the seeded ready export."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / "trees.jsonl").write_text("{}\n")
 
 
 @pytest.fixture(scope="module")

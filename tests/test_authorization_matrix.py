@@ -1,6 +1,6 @@
 """Who gets what: every page of the site (GET) and every operation of the API schema, for a visitor, a volunteer,
-a banned volunteer, a moderator and an admin. Also: no answer to a volunteer holds a hidden message's text, and
-no answer to anyone but an admin holds another user's e-mail address.
+a banned volunteer, a researcher, a moderator and an admin. Also: no answer to a volunteer holds a hidden message's
+text, and no answer to anyone but an admin holds another user's e-mail address.
 
 To add a page, add a ``Page`` to ``PAGES``; API operations come from the OpenAPI schema, so a new endpoint fails
 here until ``API_EXPECTATIONS`` says who may call it.
@@ -20,12 +20,12 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from annotation.models import Message, Report, Task, TaskType
 from annotation.services.task_handout import request_task
-from exports.models import Release, ReleaseState
+from exports.models import ExportJob, JobState, Release, ReleaseState
 from tests.factories import UserFactory, api_client_for, make_prompt, make_reply
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ("anonymous", "volunteer", "banned", "moderator", "admin")
+ACTORS = ("anonymous", "volunteer", "banned", "researcher", "moderator", "admin")
 HIDDEN_TEXT = "Hidden message text that only moderators may read"
 
 # --- The world every request is made in -------------------------------------------------------
@@ -39,6 +39,7 @@ class World:
     reply: Message
     hidden: Message
     tasks: dict[str, Task]
+    export: ExportJob  # the researcher's, with its file
 
     def actor(self, name: str) -> User | None:
         return self.users.get(name)
@@ -54,10 +55,11 @@ def _user(username: str, **fields) -> User:
 
 
 @pytest.fixture
-def world() -> World:
+def world(settings, tmp_path) -> World:
     users = {
         "volunteer": _user("volunteer"),
         "banned": _user("banned", enabled=False),
+        "researcher": _user("researcher", role=Role.RESEARCHER),
         "moderator": _user("moderator", role=Role.MODERATOR),
         "admin": _user("admin", role=Role.ADMIN),
     }
@@ -67,13 +69,39 @@ def world() -> World:
     hidden = make_reply(reply, author=author, text=HIDDEN_TEXT, deleted=True)
     # A dismissed red flag: the reply has an item in the flag queue and no open flag to dismiss.
     Report.objects.create(message=reply, user=_user("reporter"), report_type="red_flag", resolved_at=timezone.now())
-    for _ in range(3):
+    for _ in range(4):
         make_prompt(author=author)  # room for the tasks below
     tasks = {
         name: request_task(user=users[name], lang="en", task_type=TaskType.ASSISTANT_REPLY)
-        for name in ("volunteer", "moderator", "admin")
+        for name in ("volunteer", "researcher", "moderator", "admin")
     }
-    return World(users=users, author=author, root=root, reply=reply, hidden=hidden, tasks=tasks)
+    return World(
+        users=users,
+        author=author,
+        root=root,
+        reply=reply,
+        hidden=hidden,
+        tasks=tasks,
+        export=_export(settings, tmp_path),
+    )
+
+
+def _export(settings, tmp_path) -> ExportJob:
+    """A ready export of the researcher's, its file in a folder of the test's own, and a release."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / "trees.jsonl").write_text("{}\n")
+    Release.objects.create(state=ReleaseState.READY)
+    return ExportJob.objects.create(
+        kind="trees",
+        filters={"states": ["ready_for_export"]},
+        state=JobState.READY,
+        file="job/trees.jsonl",
+        requested_by=User.objects.get(username="researcher"),
+    )
 
 
 # --- Pages ------------------------------------------------------------------------------------
@@ -89,8 +117,16 @@ class Page:
     expected: dict[str, int | str]
 
 
-VOLUNTEER_PAGE = {"anonymous": LOGIN, "volunteer": 200, "banned": LOGIN, "moderator": 200, "admin": 200}
-MODERATION_PAGE = {**VOLUNTEER_PAGE, "volunteer": 403}
+VOLUNTEER_PAGE = {
+    "anonymous": LOGIN,
+    "volunteer": 200,
+    "banned": LOGIN,
+    "researcher": 200,
+    "moderator": 200,
+    "admin": 200,
+}
+MODERATION_PAGE = {**VOLUNTEER_PAGE, "volunteer": 403, "researcher": 403}
+DATASETS_PAGE = {**VOLUNTEER_PAGE, "volunteer": 403}
 
 PAGES = [
     # A visitor (and a banned user, logged out on the way) gets the landing page; the others their dashboard.
@@ -104,36 +140,41 @@ PAGES = [
     Page("my stats", lambda w, a: "/stats/", VOLUNTEER_PAGE),
     Page("task chooser", lambda w, a: "/tasks/chooser/", VOLUNTEER_PAGE),
     # Whoever holds an open task is sent back to it.
-    Page("new task", lambda w, a: "/tasks/new/", {**VOLUNTEER_PAGE, "volunteer": 302, "moderator": 302, "admin": 302}),
+    Page(
+        "new task",
+        lambda w, a: "/tasks/new/",
+        {**VOLUNTEER_PAGE, "volunteer": 302, "researcher": 302, "moderator": 302, "admin": 302},
+    ),
     Page("own task", lambda w, a: f"/tasks/{w.task_of(a).pk}/", VOLUNTEER_PAGE),
     Page(
         "somebody else's task",
         lambda w, a: f"/tasks/{w.tasks['moderator' if a == 'volunteer' else 'volunteer'].pk}/",
-        {**VOLUNTEER_PAGE, "volunteer": 404, "moderator": 404, "admin": 404},
+        {**VOLUNTEER_PAGE, "volunteer": 404, "researcher": 404, "moderator": 404, "admin": 404},
     ),
     Page("tree", lambda w, a: f"/trees/{w.root.tree_id}/", VOLUNTEER_PAGE),
     Page("message", lambda w, a: f"/messages/{w.reply.pk}/", VOLUNTEER_PAGE),
-    Page("hidden message", lambda w, a: f"/messages/{w.hidden.pk}/", {**VOLUNTEER_PAGE, "volunteer": 404}),
+    Page(
+        "hidden message",
+        lambda w, a: f"/messages/{w.hidden.pk}/",
+        {**VOLUNTEER_PAGE, "volunteer": 404, "researcher": 404},
+    ),
     Page("trollboard", lambda w, a: "/moderation/trollboard/", MODERATION_PAGE),
     Page("audit log", lambda w, a: "/moderation/audit/", MODERATION_PAGE),
     Page("flag queue", lambda w, a: "/moderation/queue/", MODERATION_PAGE),
     Page("user page", lambda w, a: f"/moderation/users/{w.author.pk}/", MODERATION_PAGE),
     Page("user page of an admin", lambda w, a: f"/moderation/users/{w.users['admin'].pk}/", MODERATION_PAGE),
-    # Releases are anonymised public data: every logged-in user reads the finished ones; unfinished ones are admins'.
-    Page("dataset releases", lambda w, a: "/datasets/releases/", VOLUNTEER_PAGE),
-    Page("dataset release", lambda w, a: f"/datasets/releases/{_release(ReleaseState.READY).pk}/", VOLUNTEER_PAGE),
-    Page(
-        "unfinished dataset release",
-        lambda w, a: f"/datasets/releases/{_release(ReleaseState.BUILDING).pk}/",
-        {**VOLUNTEER_PAGE, "volunteer": 404, "moderator": 404},
-    ),
+    Page("datasets", lambda w, a: "/datasets/", DATASETS_PAGE),
+    Page("datasets of everybody", lambda w, a: "/datasets/?all=1", DATASETS_PAGE),
+    Page("an export's row", lambda w, a: f"/datasets/jobs/{w.export.pk}/", DATASETS_PAGE),
+    Page("an export's download", lambda w, a: f"/datasets/jobs/{w.export.pk}/download/", DATASETS_PAGE),
 ]
 
 
-def _release(state: str) -> Release:
-    """A release in ``state`` with a short card (no files: the pages read only the database)."""
-    card = "---\nlicense: apache-2.0\n---\n\n# A release\n"
-    return Release.objects.get_or_create(state=state, defaults={"card": card, "directory": f"releases/{state}/"})[0]
+def _body(response) -> str:
+    """The text of an answer, streamed (a downloaded file) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
 
 
 def _assert_nothing_leaks(world: World, actor: str, body: str) -> None:
@@ -160,7 +201,7 @@ def test_pages(client, world, page, actor):
         assert response.status_code == 302 and response["Location"] == f"/tasks/{world.task_of(actor).pk}/"
     else:
         assert response.status_code == expected
-    _assert_nothing_leaks(world, actor, response.content.decode())
+    _assert_nothing_leaks(world, actor, _body(response))
 
 
 # --- The API ----------------------------------------------------------------------------------
@@ -183,10 +224,12 @@ API_BODIES = {
     ("POST", "/api/v1/moderation/messages/{message_id}/edit/"): {"text": "Edited by a moderator", "reason": "matrix"},
     ("POST", "/api/v1/moderation/users/{user_id}/notes/"): {"note": "A note from the matrix"},
     ("POST", "/api/v1/moderation/users/{user_id}/leaderboard/"): {"visible": False, "reason": "matrix"},
+    ("POST", "/api/v1/exports/"): {"kind": "trees", "langs": ["en"]},
 }
 
-API_USER = {"anonymous": 401, "volunteer": 200, "banned": 403, "moderator": 200, "admin": 200}
-API_MODERATOR = {**API_USER, "volunteer": 403}
+API_USER = {"anonymous": 401, "volunteer": 200, "banned": 403, "researcher": 200, "moderator": 200, "admin": 200}
+API_MODERATOR = {**API_USER, "volunteer": 403, "researcher": 403}
+API_EXPORTER = {**API_USER, "volunteer": 403}
 # Allowed, but refused by the service for the world's state (nothing to restore, resume, dismiss or unban).
 API_MODERATOR_CONFLICT = {**API_MODERATOR, "moderator": 409, "admin": 409}
 
@@ -195,10 +238,22 @@ API_EXPECTATIONS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/me/stats/"): API_USER,
     ("GET", "/api/v1/messages/{message_id}/"): API_USER,
     # Only its author may edit a message.
-    ("PATCH", "/api/v1/messages/{message_id}/"): {**API_USER, "volunteer": 403, "moderator": 403, "admin": 403},
+    ("PATCH", "/api/v1/messages/{message_id}/"): {
+        **API_USER,
+        "volunteer": 403,
+        "researcher": 403,
+        "moderator": 403,
+        "admin": 403,
+    },
     ("GET", "/api/v1/messages/{message_id}/children/"): API_USER,
     ("POST", "/api/v1/messages/{message_id}/emojis/"): API_USER,
-    ("POST", "/api/v1/messages/{message_id}/reports/"): {**API_USER, "volunteer": 201, "moderator": 201, "admin": 201},
+    ("POST", "/api/v1/messages/{message_id}/reports/"): {
+        **API_USER,
+        "volunteer": 201,
+        "researcher": 201,
+        "moderator": 201,
+        "admin": 201,
+    },
     ("GET", "/api/v1/messages/{message_id}/thread/"): API_USER,
     ("GET", "/api/v1/messages/{message_id}/tree/"): API_USER,
     ("GET", "/api/v1/moderation/actions/"): API_MODERATOR,
@@ -219,15 +274,26 @@ API_EXPECTATIONS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/moderation/users/{user_id}/purge-preview/"): API_MODERATOR,
     ("POST", "/api/v1/moderation/users/{user_id}/purge/"): API_MODERATOR,
     ("GET", "/api/v1/tasks/"): API_USER,
-    ("POST", "/api/v1/tasks/"): {**API_USER, "volunteer": 201, "moderator": 201, "admin": 201},
+    ("POST", "/api/v1/tasks/"): {**API_USER, "volunteer": 201, "researcher": 201, "moderator": 201, "admin": 201},
     ("GET", "/api/v1/tasks/{task_id}/"): API_USER,
     ("POST", "/api/v1/tasks/{task_id}/ack/"): API_USER,
     ("POST", "/api/v1/tasks/{task_id}/release/"): API_USER,
     ("POST", "/api/v1/tasks/{task_id}/renew/"): API_USER,
     ("POST", "/api/v1/tasks/{task_id}/skip/"): API_USER,
-    ("POST", "/api/v1/tasks/{task_id}/submit/"): {**API_USER, "volunteer": 201, "moderator": 201, "admin": 201},
+    ("POST", "/api/v1/tasks/{task_id}/submit/"): {
+        **API_USER,
+        "volunteer": 201,
+        "researcher": 201,
+        "moderator": 201,
+        "admin": 201,
+    },
     ("GET", "/api/v1/tasks/availability/"): API_USER,
     ("POST", "/api/v1/tasks/release/"): API_USER,
+    ("GET", "/api/v1/exports/"): API_EXPORTER,
+    ("POST", "/api/v1/exports/"): {**API_EXPORTER, "researcher": 201, "moderator": 201, "admin": 201},
+    ("GET", "/api/v1/exports/{job_id}/"): API_EXPORTER,
+    ("GET", "/api/v1/exports/{job_id}/download/"): API_EXPORTER,
+    ("GET", "/api/v1/releases/"): API_EXPORTER,
 }
 
 
@@ -241,6 +307,7 @@ def _api_path(template: str, world: World, actor: str) -> str:
         .replace("{message_id}", str(world.reply.pk))
         .replace("{tree_id}", str(world.root.tree_id))
         .replace("{user_id}", str(world.author.pk))
+        .replace("{job_id}", str(world.export.pk))
     )
 
 
@@ -252,8 +319,8 @@ def test_api(world, operation, actor):
     client = api_client_for(user) if user is not None else APIClient()
     body = API_BODIES.get(operation)
     response = getattr(client, method.lower())(_api_path(template, world, actor), body, format="json")
-    assert response.status_code == API_EXPECTATIONS[operation][actor], response.content
-    _assert_nothing_leaks(world, actor, response.content.decode())
+    assert response.status_code == API_EXPECTATIONS[operation][actor], _body(response)
+    _assert_nothing_leaks(world, actor, _body(response))
 
 
 @pytest.mark.parametrize("actor", ("volunteer", "moderator"))

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, QuerySet, TextField
 from django.db.models.functions import Cast
@@ -31,6 +30,7 @@ from exports.models import JobState, Release
 from exports.plots import render_plots
 from exports.releases import CARD_NAME, ReleaseFile, release_files, storage_name
 from exports.selection import released_messages
+from exports.storage import export_storage
 
 logger = logging.getLogger(__name__)
 ROWS_PER_FETCH = 5000
@@ -174,8 +174,8 @@ def _file_entry(file: ReleaseFile) -> dict[str, Any]:
 
 def _store(name: str, data: bytes) -> None:
     """Write ``data`` as ``name`` in the default storage, replacing a file of that name."""
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    saved = default_storage.save(name, ContentFile(data))
+    if export_storage().exists(name):
+        export_storage().delete(name)
+    saved = export_storage().save(name, ContentFile(data))
     if saved != name:
         logger.warning("Stored %s as %s", name, saved)

@@ -18,7 +18,6 @@ from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from exports.errors import (
 from exports.models import Release, ReleaseState
 from exports.policies import can_publish_release
 from exports.releases import published_names
+from exports.storage import export_storage
 
 logger = logging.getLogger(__name__)
 COPY_CHUNK = 8 * 1024 * 1024
@@ -133,16 +133,16 @@ def _commit(release: Release, names: dict[str, str], *, repo_id: str) -> str:
 def _readable(stack: ExitStack, name: str) -> str | IO[bytes]:
     """A local path of the stored file ``name``, or a temporary copy of it where the storage has no local
     files (object storage): the Hub's client reads a file twice, to hash it and to send it."""
-    if not default_storage.exists(name):
+    if not export_storage().exists(name):
         raise FileNotFoundError(f"{name} is missing from the storage")
     try:
-        path = default_storage.path(name)
+        path = export_storage().path(name)
     except NotImplementedError:
         path = None
     if path and os.path.isfile(path):
         return path
     copy = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by the stack)
-    with default_storage.open(name, "rb") as stored:
+    with export_storage().open(name, "rb") as stored:
         shutil.copyfileobj(stored, copy, COPY_CHUNK)
     copy.seek(0)
     return copy

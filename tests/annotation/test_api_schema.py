@@ -72,6 +72,8 @@ def test_every_operation_documents_the_errors_it_can_answer(schema):
             assert {"400", "401", "403", "404", "429"} <= documented, (method, path)
             assert ({"413", "415"} <= documented) == ("requestBody" in operation), (method, path)
             for status in documented - {"200", "201"}:
+                if status.startswith("3"):
+                    continue  # a redirect (a download from a bucket) has no body
                 error = response_schema(schema, path, method, status)
                 assert error == {"$ref": "#/components/schemas/Error"}, (method, path, status)
 

@@ -1,6 +1,7 @@
 """Helpers for the dataset tests: the fixture sample, exports into memory, canonical comparison, hand-made trees,
 releases with stored files."""
 
+import gzip
 import io
 import json
 import posixpath
@@ -47,20 +48,30 @@ def sample() -> list[dict]:
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    """The default storage (FileSystemStorage) in a folder of the test's own."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def export_files(settings, tmp_path) -> Path:
+    """The exports storage in a folder of the test's own; returns the folder."""
+    folder = tmp_path / "exports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder)}},
+    }
+    return folder
+
+
+def read_export(data: bytes, *, compress: bool) -> list[dict]:
+    if compress:
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.decode().splitlines()]
 
 
 @pytest.fixture
-def make_release(media_root):
+def make_release(export_files):
     """Call make_release(files={kind: bytes}) for a ready release whose export jobs' files are stored."""
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
     from exports.file_kinds import FileKind, file_name
     from exports.models import ExportJob, JobState, Release, ReleaseState
+    from exports.storage import export_storage
 
     def make(files=None, *, state=ReleaseState.READY, directory="releases/2026-12-07T0300Z/", seed="release-seed"):
         if files is None:
@@ -70,7 +81,7 @@ def make_release(media_root):
         for kind, content in files.items():
             compress = kind != FileKind.PARQUET
             name = posixpath.join(directory, file_name(kind, compress=compress))
-            name = default_storage.save(name, ContentFile(content))
+            name = export_storage().save(name, ContentFile(content))
             ExportJob.objects.create(
                 kind=kind,
                 compress=compress,

@@ -4,7 +4,6 @@ parses and holds what the Hugging Face Hub reads."""
 
 import pytest
 import yaml
-from django.core.files.storage import default_storage
 
 from annotation.models import Message, Ranking, Review
 from exports.card import card_metadata, split_front_matter
@@ -13,6 +12,7 @@ from exports.file_kinds import FileKind
 from exports.filters import ExportFilter
 from exports.releases import ReleaseFile
 from exports.services.dataset_card import collect_statistics, write_dataset_card
+from exports.storage import export_storage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,9 +145,9 @@ def test_the_card_of_a_release(rated, make_release, settings):
         "label_means": "plots/label_means.png",
     }
     for name in plots.values():
-        with default_storage.open(f"releases/2026-12-07T0300Z/{name}") as image:
+        with export_storage().open(f"releases/2026-12-07T0300Z/{name}") as image:
             assert image.read(8) == b"\x89PNG\r\n\x1a\n"
-    with default_storage.open("releases/2026-12-07T0300Z/README.md") as stored:
+    with export_storage().open("releases/2026-12-07T0300Z/README.md") as stored:
         assert stored.read().decode() == release.card
 
     header, body = split_front_matter(release.card)

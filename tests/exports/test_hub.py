@@ -6,7 +6,6 @@ import uuid
 from io import StringIO
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
 from accounts.models import Role
@@ -14,6 +13,7 @@ from exports.errors import CannotPublishRelease, HubNotConfigured, HubPublishFai
 from exports.models import Release, ReleaseState
 from exports.services.dataset_card import write_dataset_card
 from exports.services.hub import publish_release
+from exports.storage import export_storage
 from tests.exports.conftest import REPO_ID
 from tests.factories import UserFactory
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _stored(release: Release, name: str) -> bytes:
-    with default_storage.open(release.directory + name) as stored:
+    with export_storage().open(release.directory + name) as stored:
         return stored.read()
 
 
@@ -67,11 +67,11 @@ def test_publishing_again_reuses_the_repository(hub, release, admin):
     assert len(hub.commits) == 2
 
 
-def test_from_a_storage_without_local_files(hub, trees, make_release, admin, settings):
+def test_from_a_storage_without_local_files(hub, trees, admin, settings, make_release):
     # Like object storage (S3), the files are not on the local disk: they are copied to temporary files.
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    settings.STORAGES = {**settings.STORAGES, "exports": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     release = write_dataset_card(release_id=make_release().pk)
-    assert not os.path.exists(default_storage.path(release.directory + "README.md"))
+    assert not os.path.exists(export_storage().path(release.directory + "README.md"))
 
     publish_release(release_id=release.pk, actor=admin)
 
@@ -138,7 +138,7 @@ def test_an_unreachable_hub(hub, release, admin, settings):
 
 
 def test_a_file_missing_from_the_storage(hub, release, admin):
-    default_storage.delete(release.directory + "trees.jsonl.gz")
+    export_storage().delete(release.directory + "trees.jsonl.gz")
     with pytest.raises(HubPublishFailed) as error:
         publish_release(release_id=release.pk, actor=admin)
     assert "trees.jsonl.gz" in error.value.message

@@ -1,12 +1,12 @@
 """The release pages: the list, a release's card and files, the files themselves, and publishing."""
 
 import pytest
-from django.core.files.storage import default_storage
 
 from accounts.models import Role
 from exports.card_html import render_card_html
 from exports.errors import HubPublishFailed
 from exports.models import Release, ReleaseState
+from exports.storage import export_storage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_the_files_of_a_release(client, volunteer, release):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/gzip"
     assert response["Content-Disposition"] == 'attachment; filename="trees.jsonl.gz"'
-    with default_storage.open(release.directory + "trees.jsonl.gz") as stored:
+    with export_storage().open(release.directory + "trees.jsonl.gz") as stored:
         assert _streamed(response) == stored.read()
 
     response = client.get(base + "plots/messages_per_language.png")
@@ -159,7 +159,7 @@ def test_only_the_files_of_the_release(client, volunteer, release, name):
 
 
 def test_a_file_gone_from_the_storage(client, volunteer, release):
-    default_storage.delete(release.directory + "trees.jsonl.gz")
+    export_storage().delete(release.directory + "trees.jsonl.gz")
     client.force_login(volunteer)
     assert client.get(f"/datasets/releases/{release.pk}/trees.jsonl.gz").status_code == 404
 

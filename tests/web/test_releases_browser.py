@@ -19,14 +19,18 @@ TREES_FILE = b'{"message_tree_id": "x"}\n'
 @pytest.fixture
 def release(settings, tmp_path):
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from exports.storage import export_storage
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
     for lang in ("en", "en", "de"):
         prompt = make_prompt(state=TreeState.READY_FOR_EXPORT, lang=lang)
         make_reply(make_reply(prompt))
     release = Release.objects.create(state=ReleaseState.READY, directory="releases/2026-12-07T0300Z/")
-    name = default_storage.save(release.directory + "trees.jsonl.gz", ContentFile(TREES_FILE))
+    name = export_storage().save(release.directory + "trees.jsonl.gz", ContentFile(TREES_FILE))
     ExportJob.objects.create(
         kind=FileKind.TREES,
         compress=True,
@@ -58,6 +62,8 @@ def test_an_admin_reads_downloads_and_publishes_a_release(page, log_in, screensh
 
     log_in(UserFactory(role=Role.ADMIN))
     page.get_by_role("link", name="Datasets").click()
+    page.wait_for_url("**/datasets/")
+    page.get_by_role("link", name="All releases and their dataset cards").click()
     page.wait_for_url("**/datasets/releases/")
     rows = page.locator("#releases tbody tr")
     expect(rows).to_have_count(1)

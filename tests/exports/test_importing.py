@@ -142,11 +142,14 @@ def test_strict_import_stops_at_the_first_error_and_keeps_nothing(reading, tmp_p
     assert not Message.objects.exists()
 
 
-def test_command_reports_errors_without_failing(reading, tmp_path, capsys):
-    call_command("import_oasst", str(_broken_file(tmp_path)))
+def test_command_reports_errors_and_fails_after_storing_the_rest(reading, tmp_path, capsys):
+    with pytest.raises(CommandError, match="Skipped 2 lines with errors"):
+        call_command("import_oasst", str(_broken_file(tmp_path)))
     captured = capsys.readouterr()
-    assert "line 4: unknown role 'robot'" in captured.err
+    robot = json.loads(SAMPLE.read_text(encoding="utf-8").splitlines()[2])["prompt"]["replies"][0]["message_id"]
+    assert f"line 4: message {robot}: unknown role 'robot'" in captured.err
     assert "Imported 3 trees" in captured.out
+    assert MessageTree.objects.count() == 3
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
@@ -335,7 +338,11 @@ def test_a_tree_twice_in_a_first_import_is_stored_once(reading, tmp_path, monkey
     monkeypatch.setattr(importing, "BATCH_MESSAGES", 3)  # the copy comes in a later batch
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     report = import_file(_write(tmp_path / "twice.jsonl", [*lines, lines[0]]))
-    assert (report.trees, report.existing_trees, report.errors) == (10, ["92276658-1e27-41c0-8a6a-63ec24ede6a4"], [])
+    # The copy is no tree already stored: it is skipped and reported as a copy.
+    assert (report.trees, report.existing_trees) == (10, [])
+    assert [str(error) for error in report.errors] == [
+        "line 11: tree 92276658-1e27-41c0-8a6a-63ec24ede6a4 is left out: it comes twice in the file (line 1)"
+    ]
     assert MessageTree.objects.count() == 10
 
 

@@ -161,8 +161,11 @@ def export_to(
     each on a database connection of its own, in the snapshot of the caller's connection, while a further
     thread turns rows into lines and writes them (see exports.pipeline). Inside a transaction, whose
     uncommitted rows only its own connection sees, the rows are read on the caller's thread and connection.
-    ``on_progress`` is called after each chunk with the number of trees read so far.
+    ``on_progress`` is called after each chunk with the number of trees read so far. A backup is a tree file:
+    a flat file has no room for a tree's own fields (its origin), so it could not give them back.
     """
+    if flat and export_filter.backup:
+        raise InvalidInput(_("A backup is a file of trees: flat messages cannot hold a tree's origin."))
     report = ExportReport()
     trees_read = 0
     bar = tqdm(unit=" trees", desc=str(_("Exporting")), disable=None if progress else True)
@@ -489,8 +492,8 @@ class _Assembler:
     def _kept_as_imported(self, value: Any) -> Any:
         """A value kept as imported (an unknown field, an event that fits no row); anonymized, a copy with every
         id in it replaced, whatever its place: any string that is a UUID, keys too. Ids under a key that names
-        a user (``user_id``, ``users``...) are taken as user ids, the others as message ids (a tree's id is
-        its prompt's)."""
+        a user (``user_id``, ``users``, also in a list under it) are taken as user ids, the others as message
+        ids (a tree's id is its prompt's)."""
         if not self.anonymize:
             return value
         message_id, user_id = self.message_id, self.user_id
@@ -514,7 +517,7 @@ class _Assembler:
                 for key, child in item.items():
                     new_key = replaced(key, of_user) if isinstance(key, str) else key
                     copy[new_key] = None
-                    stack.append((child, copy, new_key, of_user or (isinstance(key, str) and "user" in key.lower())))
+                    stack.append((child, copy, new_key, isinstance(key, str) and "user" in key.lower()))
             elif isinstance(item, list):
                 items: list = [None] * len(item)
                 target[slot] = items

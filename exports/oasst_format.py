@@ -54,6 +54,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from annotation.models import Role, TreeState
@@ -108,11 +109,13 @@ _DETOXIFY_KEYS = frozenset(DETOXIFY_FIELDS)
 _HF_EMOJI_KEYS = frozenset(("name", "count"))
 _HF_LABEL_KEYS = frozenset(("name", "value", "count"))
 _LABEL_KEYS = frozenset(("value", "count"))
+_VALUE_AND_COUNT = itemgetter("value", "count")
 _NUMBER = (int, float)
 TREE_EXTRA_KEY = "__tree__"
 # As ``format_datetime`` writes them: UTC, microseconds only when there are any.
 _CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.(?!000000)\d{6})?\+00:00")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID_LIST = re.compile(f"({_UUID.pattern}(,{_UUID.pattern})*)?")
 # A BCP-47 language tag as the platform writes them: "en", "pt-BR", "zh-Hans", "es-419".
 _LANG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 DETOXIFY_MODEL = "detoxify"
@@ -249,10 +252,17 @@ def _is_fraction(value: Any) -> bool:
 
 
 def read_lang(value: Any, message_id: str) -> str:
+    if type(value) is str and value in _LANGS_SEEN:  # a file holds a few dozen languages: each checked once
+        return value
     if not isinstance(value, str) or len(value) > MAX_LANG or not _LANG.fullmatch(value):
         shown = repr(value)[:60]
         raise FormatError(f"lang must be a language tag such as 'en' or 'pt-BR', not {shown}", message_id=message_id)
+    if len(_LANGS_SEEN) < 1000:
+        _LANGS_SEEN.add(value)
     return value
+
+
+_LANGS_SEEN: set[str] = set()
 
 
 def _columns(value: dict, keys: frozenset, what: str, message_id: str) -> Iterator[tuple]:
@@ -277,9 +287,9 @@ def read_emojis(value: Any, message_id: str) -> dict[str, int]:
             raise FormatError("emojis must be an object of counts", message_id=message_id)
         pairs = ((item["name"], item["count"]) for item in value)
     elif type(value) is dict:
-        pairs = value.items()
-        if all(type(count) is int and count >= 0 for count in value.values()) and all(map(_is_code, value)):
+        if _all_counts(value.values()) and "" not in value and all(map(str.__instancecheck__, value)):
             return value
+        pairs = value.items()
     else:
         raise FormatError("emojis must be an object of counts", message_id=message_id)
     emojis: dict[str, int] = {}
@@ -299,6 +309,24 @@ def _is_code(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
+# Checks of many numbers at once, each a few calls in C, far quicker than a test per number: an import
+# checks a dozen labels and seven scores on every message.
+_INT = frozenset((int,))
+_NUMBERS = frozenset(_NUMBER)
+
+
+def _all_counts(values: Iterable) -> bool:
+    """Whole numbers of at least 0 (True for none)."""
+    values = values if type(values) in (list, tuple) else list(values)
+    return not values or (set(map(type, values)) == _INT and min(values) >= 0)
+
+
+def _all_fractions(values: Iterable) -> bool:
+    """Numbers from 0 to 1 (True for none)."""
+    values = values if type(values) in (list, tuple) else list(values)
+    return not values or (set(map(type, values)) <= _NUMBERS and min(values) >= 0 and max(values) <= 1)
+
+
 def read_labels(value: Any, message_id: str) -> dict[str, dict]:
     """{name: {value, count}}; also read from the Hugging Face layout {name: [...], value: [...], count:
     [...]} (or a list of {name, value, count} objects)."""
@@ -314,6 +342,8 @@ def read_labels(value: Any, message_id: str) -> dict[str, dict]:
             raise FormatError("labels must be an object of {value, count} objects", message_id=message_id)
         rows = ((item["name"], {"value": item["value"], "count": item["count"]}) for item in value)
     elif type(value) is dict:
+        if _canonical_labels(value):
+            return value
         for name, label in value.items():
             _check_label(name, label, message_id)
         return value
@@ -326,6 +356,24 @@ def read_labels(value: Any, message_id: str) -> dict[str, dict]:
         _check_label(name, label, message_id)
         labels[name] = label
     return labels
+
+
+def _canonical_labels(labels: dict) -> bool:
+    """Whether every label is {value: a number from 0 to 1, count: a whole number of at least 0}."""
+    values = labels.values()
+    try:
+        means, counts = zip(*map(_VALUE_AND_COUNT, values), strict=True)
+    except (TypeError, KeyError, ValueError):
+        return False
+    return (
+        set(map(type, counts)) == _INT
+        and min(counts) >= 0
+        and set(map(type, means)) <= _NUMBERS
+        and min(means) >= 0
+        and max(means) <= 1
+        and sum(map(len, values)) == 2 * len(counts)  # no other keys
+        and "" not in labels
+    )
 
 
 def _check_label(name: Any, label: Any, message_id: str) -> None:
@@ -351,7 +399,7 @@ def read_detoxify(value: Any, message_id: str) -> dict | None:
     if not value:
         return None
     if type(value) is dict and value.keys() == _DETOXIFY_KEYS:
-        if all(map(_is_fraction, value.values())):
+        if _all_fractions(value.values()):
             return value
         if all(score is None for score in value.values()):
             return None
@@ -362,18 +410,21 @@ def read_detoxify(value: Any, message_id: str) -> dict | None:
 
 
 def read_events(value: Any, message_id: str) -> dict[str, list]:
-    """The events of a node by kind, checked: each an object whose ``type`` is its kind, ids as UUID strings,
-    and for the kinds we model (ranking, emoji, report) values of the right types."""
+    """The events of a node by kind, as an object of lists (each event is checked by ``check_event``)."""
     if not value:
         return {}
     if type(value) is not dict or not all(type(events) is list for events in value.values()):
         raise FormatError("events must be an object of lists of events, by kind", message_id=message_id)
-    for kind, events in value.items():
-        for event in events:
-            problem = _event_problem(kind, event)
-            if problem:
-                raise FormatError(f"an event of kind {kind!r} {problem}", message_id=message_id)
     return value
+
+
+def check_event(kind: str, event: Any, message_id: str) -> None:
+    """An event must be an object whose ``type`` is its kind, with ids as UUID strings, and for the kinds we
+    model (ranking, emoji, report) values of the right types. (An event that fits a row, ``split_events``, is
+    all that already.)"""
+    problem = _event_problem(kind, event)
+    if problem:
+        raise FormatError(f"an event of kind {kind!r} {problem}", message_id=message_id)
 
 
 def _event_problem(kind: str, event: Any) -> str:
@@ -467,9 +518,10 @@ def _event_fits(kind: str, event: Any, *, node_id: str, tree_id: str, seen_emoji
         # The original platform leaves not_rankable out when it is false.
         return (
             isinstance(ranking, list)
-            and all(type(i) is int for i in ranking)
+            and _all_counts(ranking)
             and isinstance(ids, list)
-            and all(isinstance(i, str) for i in ids)
+            and all(map(str.__instancecheck__, ids))
+            and _UUID_LIST.fullmatch(",".join(ids)) is not None
             and event.get("ranking_parent_id") == node_id
             and event.get("message_tree_id") == tree_id
             and (not_rankable is None or type(not_rankable) is bool)
@@ -685,6 +737,8 @@ def _read_events(events: dict, *, record: TreeRecord, message_id: str, created_a
     for kind, kind_events in events.items():
         fitting, verbatim = split_events(kind, kind_events, node_id=message_id, tree_id=record.id)
         if verbatim:
+            for event in verbatim:
+                check_event(kind, event, message_id)
             verbatim_events[kind] = verbatim
         for event in fitting:
             user_id = event.get("user_id")

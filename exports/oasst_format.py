@@ -10,9 +10,10 @@ are kept verbatim in ``Message.extra`` (unknown keys of a tree line in its promp
 replies) and ``ranking_count`` (ranking events on it) are computed from the tree.
 
 Values are checked against the format, and a node that breaks it is refused with an error naming it:
-``lang`` a language tag, ``emojis`` {code: whole number >= 0}, ``labels`` {name: {value: number in [0, 1],
-count: whole number}}, ``detoxify`` all seven scores as numbers in [0, 1], each event an object whose
-``type`` is its kind (and, for the kinds we model, with values of the right types). The layout of the
+``lang`` a language tag, ``emojis`` {code: whole number >= 0}, ``labels`` {name: {value: number in [0, 1]
+or null (as the original schema allows), count: whole number}}, ``detoxify`` all seven scores as numbers in
+[0, 1], each event an object whose ``type`` is its kind (and, for the kinds we model, with values of the
+right types). The layout of the
 Hugging Face release (``datasets``' ``to_json``, Parquet) is read too: ``emojis`` as {name: [...], count:
 [...]} and ``labels`` as {name: [...], value: [...], count: [...]} become the canonical objects.
 
@@ -382,12 +383,12 @@ def _check_label(name: Any, label: Any, message_id: str) -> None:
     if (
         type(label) is not dict
         or label.keys() != _LABEL_KEYS
-        or not _is_fraction(label["value"])
+        or not (label["value"] is None or _is_fraction(label["value"]))
         or type(label["count"]) is not int
         or label["count"] < 0
     ):
         raise FormatError(
-            f'label {name[:60]!r} must be {{"value": a number from 0 to 1, "count": a whole number}}, '
+            f'label {name[:60]!r} must be {{"value": a number from 0 to 1 (or null), "count": a whole number}}, '
             f"not {jsoncodec.dumps(label)[:80]}",
             message_id=message_id,
         )

@@ -141,6 +141,12 @@ def test_values_the_format_does_not_allow_are_refused_naming_the_message(change,
     assert str(refused.value).startswith(f"message {REPLY_ID}: ")
 
 
+def test_a_label_without_a_mean_is_taken_as_the_original_schema_allows():
+    tree = read_lines(SAMPLE)[0]
+    _reply(tree)["labels"]["humor"] = {"value": None, "count": 0}
+    assert read_tree_line(tree, line=1).messages[1][18]["humor"] == {"value": None, "count": 0}
+
+
 def test_an_empty_detoxify_or_one_of_nulls_is_no_scores():
     tree = read_lines(SAMPLE)[0]
     _reply(tree)["detoxify"] = dict.fromkeys(DETOXIFY)

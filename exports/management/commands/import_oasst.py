@@ -59,6 +59,6 @@ class Command(BaseCommand):
         if report.errors:
             # Whatever was skipped makes the command fail, so that a script notices (what was stored stays).
             raise CommandError(
-                f"Skipped {len(report.errors)} lines with errors (listed above); "
-                f"{report.trees} trees, {report.messages} messages were stored."
+                f"Lines skipped with errors: {len(report.errors)} (listed above); stored: "
+                f"{report.trees} trees, {report.messages} messages."
             )

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from exports.bulk import secondary_structures  # noqa: E402 (the project is on the path from here on)
 
-EVERYTHING = ["--state", "all", "--deleted", "include", "--rejected", "include", "--synthetic", "include"]
+EVERYTHING = ["--state", "all", "--deleted", "include", "--rejected", "include", "--synthetic", "include", "--events"]
 # Trees are spread over 65 days from 2023-02-05: up to 2023-03-09 is about half of them.
 HALF = ["--to", "2023-03-09"]
 

@@ -28,7 +28,12 @@ class ExportFilter:
     ``states`` empty means every state. ``rejected`` is about messages whose review result is false
     ("spam"). ``exclude`` drops the messages (and, in a tree, what sits under them); ``only`` and
     ``user_id`` keep the matching messages, with the thread leading to them in a tree file. ``date_to``
-    is exclusive. With ``anonymize_seed`` every id is replaced by ``anonymous_id``.
+    is exclusive. With ``anonymize_seed`` every id is replaced by ``anonymous_id``. ``events`` are left out
+    unless asked for, as the original exporter did.
+
+    ``backup`` makes a file for operators that an import turns back into what was exported: with events and
+    labels, and what the public format leaves out by rule (a ``review_result`` false with two reviews or
+    fewer). It cannot be anonymized.
     """
 
     states: tuple[str, ...] = (TreeState.READY_FOR_EXPORT,)
@@ -41,8 +46,9 @@ class ExportFilter:
     date_to: dt.datetime | None = None
     prompts_only: bool = False
     labels: bool = True
-    events: bool = True
+    events: bool = False
     anonymize_seed: str | None = None
+    backup: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.states) - set(TreeState.values)
@@ -52,6 +58,11 @@ class ExportFilter:
             object.__setattr__(self, name, Inclusion(getattr(self, name)))
         if self.date_from and self.date_to and self.date_from >= self.date_to:
             raise InvalidInput(_("The start of the date range must be before its end."))
+        if self.backup:
+            if self.anonymize_seed is not None:
+                raise InvalidInput(_("A backup cannot be anonymized."))
+            object.__setattr__(self, "events", True)
+            object.__setattr__(self, "labels", True)
 
     def to_json(self) -> dict:
         """The filter as JSON values, for a job row; ``from_json`` reads it back."""
@@ -68,6 +79,7 @@ class ExportFilter:
             "labels": self.labels,
             "events": self.events,
             "anonymize_seed": self.anonymize_seed,
+            "backup": self.backup,
         }
 
     @classmethod
@@ -85,12 +97,13 @@ class ExportFilter:
             labels=data["labels"],
             events=data["events"],
             anonymize_seed=data.get("anonymize_seed"),
+            backup=data.get("backup", False),
         )
 
     @classmethod
     def everything(cls, **changes: object) -> ExportFilter:
-        """Every tree and every message, as stored (what a round trip needs)."""
-        fields = {"states": (), "deleted": "include", "rejected": "include", "synthetic": "include"}
+        """Every tree and every message, as stored, with their events (what a round trip needs)."""
+        fields = {"states": (), "deleted": "include", "rejected": "include", "synthetic": "include", "events": True}
         return cls(**{**fields, **changes})
 
 

@@ -376,7 +376,7 @@ class Generator:
                     "ranked_message_ids": [child.id for child in shown],
                     "ranking_parent_id": node.id,
                     "message_tree_id": _root(node).id,
-                    "not_rankable": False,
+                    # not_rankable is false: left out, as the original platform writes it.
                 }
             )
         if events:
@@ -388,13 +388,19 @@ class Generator:
             for rank, child in enumerate(best_first):
                 child.data["rank"] = rank
 
-    def _serialise(self, node: _Node) -> dict:
-        data = node.data
-        # Keys in the order of the released files.
-        ordered = {key: data[key] for key in _KEY_ORDER if key in data}
-        if node.children:
-            ordered["replies"] = [self._serialise(child) for child in node.children]
-        return ordered
+    def _serialise(self, root: _Node) -> dict:
+        """The node and its replies as in the released files (a leaf with an empty list of replies); no
+        recursion over depth."""
+        serialised = {}
+        for node in _depth_first(root):
+            data = node.data
+            # Keys in the order of the released files.
+            ordered = {key: data[key] for key in _KEY_ORDER if key in data}
+            ordered["replies"] = []
+            serialised[node.id] = ordered
+            if node.parent is not None:
+                serialised[node.parent.id]["replies"].append(ordered)
+        return serialised[root.id]
 
 
 _KEY_ORDER = (
@@ -431,6 +437,15 @@ def _accepted_children(node: _Node) -> list[_Node]:
 def _rankable(node: _Node) -> bool:
     """An accepted live parent with two or more accepted live children, which the platform has ranked."""
     return node.accepted is True and not node.deleted and len(_accepted_children(node)) >= 2
+
+
+def _depth_first(root: _Node) -> Iterator[_Node]:
+    """The node and those under it, each parent before its children, children in order."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
 
 
 def _root(node: _Node) -> _Node:

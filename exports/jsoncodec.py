@@ -5,9 +5,16 @@ lone surrogates and keys that are not strings, which the standard library takes,
 beyond 64 bits as floats: texts with an integer of 19 digits or more take the slow, exact path.
 Fractions and exponents read the same in both (the nearest double), so long detoxify scores keep the
 fast path. ``NaN`` and ``Infinity`` are not JSON and are refused by both.
+
+Both recurse over nesting (orjson stops at 1024 levels when reading and 255 when writing, the standard
+library at the interpreter's recursion limit): a value nested deeper, such as a tree line thousands of
+replies deep, is read and written by ``_loads_deep`` and ``_dumps_deep``, which keep their own stack.
 """
 
 import json
+import re
+from json.decoder import scanstring
+from json.encoder import encode_basestring
 from typing import Any
 
 import orjson
@@ -68,7 +75,10 @@ def loads(text: str | bytes) -> Any:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(text, parse_constant=_refuse_constant)
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        return _loads_deep(text if isinstance(text, str) else text.decode("utf-8"))
 
 
 def dumps(value: Any) -> str:
@@ -76,4 +86,138 @@ def dumps(value: Any) -> str:
     try:
         return orjson.dumps(value, default=_fragment).decode()
     except TypeError:
-        return _std_dumps(value)
+        try:
+            return _std_dumps(value)
+        except RecursionError:
+            return _dumps_deep(value)
+
+
+# --- Values nested deeper than the parsers' recursion allows -------------------------------------------
+
+_BLANK = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_LITERALS = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
+
+
+def _loads_deep(text: str) -> Any:
+    """``json.loads`` without recursion: the objects and arrays being read are on a list."""
+    blank, number = _BLANK.match, _NUMBER.match
+    # The open objects and arrays, innermost last, each with the key its next value goes under (None: array).
+    open_: list[list] = []
+    pos = blank(text, 0).end()
+    while True:
+        char = text[pos : pos + 1]
+        if char in ("{", "["):
+            pos = blank(text, pos + 1).end()
+            if text.startswith("}" if char == "{" else "]", pos):
+                value, pos = ({} if char == "{" else []), pos + 1
+            elif char == "[":
+                open_.append([[], None])
+                continue
+            else:
+                key, pos = _key(text, pos)
+                open_.append([{}, key])
+                continue
+        elif char == '"':
+            value, pos = scanstring(text, pos + 1, True)
+        elif char in _LITERALS:
+            word, value = _LITERALS[char]
+            if not text.startswith(word, pos):
+                raise json.JSONDecodeError("Expecting value", text, pos)
+            pos += len(word)
+        else:
+            match = number(text, pos) if char else None
+            if match is None:
+                raise json.JSONDecodeError("Expecting value", text, pos)
+            value = float(match.group()) if match.group(1) or match.group(2) else int(match.group())
+            pos = match.end()
+        # A value is read: it goes into its container, and the containers that end here are values in turn.
+        while True:
+            if not open_:
+                pos = blank(text, pos).end()
+                if pos != len(text):
+                    raise json.JSONDecodeError("Extra data", text, pos)
+                return value
+            top = open_[-1]
+            container = top[0]
+            if top[1] is None:
+                container.append(value)
+            else:
+                container[top[1]] = value
+            pos = blank(text, pos).end()
+            char = text[pos : pos + 1]
+            if char == ",":
+                pos = blank(text, pos + 1).end()
+                if top[1] is not None:
+                    top[1], pos = _key(text, pos)
+                break
+            if char != ("]" if top[1] is None else "}"):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos += 1
+            open_.pop()
+            value = container
+
+
+def _key(text: str, pos: int) -> tuple[str, int]:
+    """The key of an object's member at ``pos``, and where its value starts."""
+    if not text.startswith('"', pos):
+        raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
+    key, pos = scanstring(text, pos + 1, True)
+    pos = _BLANK.match(text, pos).end()
+    if not text.startswith(":", pos):
+        raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+    return key, _BLANK.match(text, pos + 1).end()
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and value - value == 0:  # neither NaN nor infinite
+        return float.__repr__(value)
+    if isinstance(value, float):
+        raise ValueError(f"{value!r} is not a JSON value")
+    return _unsupported(value)
+
+
+_END = object()
+
+
+def _dumps_deep(value: Any) -> str:
+    """``dumps`` without recursion: the objects and arrays being written are on a list."""
+    out: list[str] = []
+    # The open objects and arrays, innermost last: [their items, closing bracket, nothing written yet, object].
+    open_: list[list] = []
+    while True:
+        if isinstance(value, Verbatim):
+            out.append(value.text)
+        elif isinstance(value, dict):
+            out.append("{")
+            open_.append([iter(value.items()), "}", True, True])
+        elif isinstance(value, (list, tuple)):
+            out.append("[")
+            open_.append([iter(value), "]", True, False])
+        else:
+            out.append(_scalar(value))
+        while open_:
+            top = open_[-1]
+            item = next(top[0], _END)
+            if item is _END:
+                out.append(top[1])
+                open_.pop()
+                continue
+            if not top[2]:
+                out.append(",")
+            top[2] = False
+            if top[3]:
+                key, item = item
+                out.append(encode_basestring(key if isinstance(key, str) else _scalar(key).strip('"')) + ":")
+            value = item
+            break
+        else:
+            return "".join(out)

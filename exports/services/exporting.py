@@ -2,7 +2,11 @@
 
 Trees are read in id order, ``chunk_size`` at a time (keyset pagination). The messages (with their
 detoxify scores), rankings, reactions and reports of a chunk come in one query each, as plain tuples,
-and are assembled into nodes in the canonical form of exports.oasst_format, written, and dropped.
+and are assembled into nodes in the canonical form of exports.oasst_format, written, and dropped. Events
+are written only when the filter asks for them; a backup (``ExportFilter.backup``) also keeps what the
+public format leaves out by rule (a ``review_result`` false with two reviews or fewer), so that importing
+it gives back what was exported. Anonymized, every id is replaced, also in the fields and events kept as
+they were imported. Trees of any depth are written without recursion.
 
 On PostgreSQL an export is one snapshot, as pg_dump's is: its queries, on all its connections, see the data
 as they stood when it began, whatever volunteers write meanwhile (a read-only repeatable-read transaction
@@ -13,6 +17,7 @@ on the caller's connection.
 from __future__ import annotations
 
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
@@ -90,9 +95,8 @@ _RANKING_EVENT_JSON = Concat(
     Cast("parent_id", TextField()),
     Value('","message_tree_id":"'),
     Cast("tree_id", TextField()),
-    Value('","not_rankable":'),
-    Case(When(not_rankable=True, then=Value("true")), default=Value("false"), output_field=TextField()),
-    Value("}"),
+    # Written only when true, as the original platform writes it.
+    Case(When(not_rankable=True, then=Value('","not_rankable":true}')), default=Value('"}'), output_field=TextField()),
     output_field=TextField(),
 )
 (ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
@@ -122,12 +126,19 @@ class ExportReport:
 def export_to_file(
     path: str | Path, export_filter: ExportFilter, *, flat: bool = False, progress: bool = False
 ) -> ExportReport:
-    """Write a tree file (or a flat message file); gzip when the name ends in ``.gz``, ``-`` for stdout."""
+    """Write a tree file (or a flat message file); gzip when the name ends in ``.gz``, ``-`` for stdout.
+    An export that fails leaves no file behind (rather than an empty or a partial one)."""
+    opened = False
     try:
         with open_text(path, "w") as out:
+            opened = str(path) != "-"
             return export_to(out, export_filter, flat=flat, progress=progress)
-    except OSError as exc:
-        raise InvalidInput(_("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
+    except BaseException as exc:
+        if opened:
+            Path(path).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InvalidInput(_("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
+        raise
 
 
 def count_trees(export_filter: ExportFilter) -> int:
@@ -150,8 +161,11 @@ def export_to(
     each on a database connection of its own, in the snapshot of the caller's connection, while a further
     thread turns rows into lines and writes them (see exports.pipeline). Inside a transaction, whose
     uncommitted rows only its own connection sees, the rows are read on the caller's thread and connection.
-    ``on_progress`` is called after each chunk with the number of trees read so far.
+    ``on_progress`` is called after each chunk with the number of trees read so far. A backup is a tree file:
+    a flat file has no room for a tree's own fields (its origin), so it could not give them back.
     """
+    if flat and export_filter.backup:
+        raise InvalidInput(_("A backup is a file of trees: flat messages cannot hold a tree's origin."))
     report = ExportReport()
     trees_read = 0
     bar = tqdm(unit=" trees", desc=str(_("Exporting")), disable=None if progress else True)
@@ -187,6 +201,7 @@ def export_to(
 
 
 _SNAPSHOT_ID = re.compile(r"[0-9A-F-]+")
+_ANY_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @contextmanager
@@ -266,6 +281,7 @@ class _Assembler:
         self.kept = _predicate(export_filter, Inclusion.EXCLUDE)
         self.matches = _predicate(export_filter, Inclusion.ONLY)
         self.nodes = 0
+        self.backup = export_filter.backup
         self.anonymize = seed is not None
         # 70,000 rankings and 250,000 reactions at the reference scale: PostgreSQL writes the list of a
         # message's events as JSON text, which the line takes as it is (a fifth of the export's Python
@@ -345,7 +361,8 @@ class _Assembler:
             event["ranked_message_ids"] = [message_id(i) for i in ranked_ids] if self.anonymize else ranked_ids
             event["ranking_parent_id"] = message_id(parent)
             event["message_tree_id"] = message_id(tree)
-            event["not_rankable"] = not_rankable
+            if not_rankable:
+                event["not_rankable"] = True
             events[parent]["ranking"].append(event)
 
     def _add_reactions(self, events: dict[Any, dict[str, list]], reactions: QuerySet[EmojiReaction]) -> None:
@@ -382,22 +399,34 @@ class _Assembler:
         chunk.messages_written += self.nodes - before
         tail: dict[str, Any] = {"origin": origin} if origin else {}
         if root[EXTRA] not in EMPTY:
-            tail.update(loads(root[EXTRA]).get(TREE_EXTRA_KEY, {}))
+            tail.update(self._kept_as_imported(loads(root[EXTRA]).get(TREE_EXTRA_KEY, {})))
         head = dumps({"message_tree_id": tree_ref, "tree_state": state})[:-1] + ',"prompt":' + prompt
         chunk.lines.append(head + ("," + dumps(tail)[1:] if tail else "}") + "\n")
 
-    def _build(self, row: tuple, children: dict) -> str | None:
-        """The node with its written replies, or None when neither it nor any reply is to be written."""
-        if not self.kept(row):
+    def _build(self, root: tuple, children: dict) -> str | None:
+        """The node with its written replies (an empty list on a leaf), or None when neither it nor any reply is
+        to be written. Depth first with a stack of its own: a tree may be thousands of replies deep."""
+        kept, matches = self.kept, self.matches
+        if not kept(root):
             return None
-        replies = [node for child in children.get(row[ID], ()) if (node := self._build(child, children))]
-        if not replies and not self.matches(row):
-            return None
-        self.nodes += 1
-        node = self._node(row)
-        if replies:
-            return node[:-1] + ',"replies":[' + ",".join(replies) + "]}"
-        return node
+        # The nodes from the root to the one being built: (row, its children not yet built, its written replies).
+        path: list[tuple[tuple, Iterator[tuple], list[str]]] = [(root, iter(children.get(root[ID], ())), [])]
+        while True:
+            row, pending, replies = path[-1]
+            for child in pending:
+                if kept(child):
+                    path.append((child, iter(children.get(child[ID], ())), []))
+                    break
+            else:
+                path.pop()
+                node = None
+                if replies or matches(row):
+                    self.nodes += 1
+                    node = self._node(row)[:-1] + ',"replies":[' + ",".join(replies) + "]}"
+                if not path:
+                    return node
+                if node is not None:
+                    path[-1][2].append(node)
 
     def _flat_rows(self, root: tuple, children: dict) -> Iterator[tuple]:
         """Depth first, in reply order: the kept messages under kept parents that match the filter."""
@@ -425,7 +454,7 @@ class _Assembler:
         review_count = row[REVIEW_COUNT]
         node["review_count"] = review_count
         review_result = row[REVIEW_RESULT]
-        if review_result or (review_result is not None and review_count > 2):
+        if review_result or (review_result is not None and (review_count > 2 or self.backup)):
             node["review_result"] = review_result
         node["deleted"] = row[DELETED]
         if row[RANK] is not None:
@@ -445,7 +474,8 @@ class _Assembler:
             if events:
                 node["events"] = events
         if extra:
-            node.update((key, value) for key, value in extra.items() if key not in ("events", TREE_EXTRA_KEY))
+            kept = {key: value for key, value in extra.items() if key not in ("events", TREE_EXTRA_KEY)}
+            node.update(self._kept_as_imported(kept) if self.anonymize else kept)
         text = dumps(node)[:-1]
         if row[EMOJIS] not in EMPTY:
             text += ',"emojis":' + row[EMOJIS]
@@ -456,10 +486,45 @@ class _Assembler:
         return text + "}"
 
     def _verbatim_event(self, event: Any) -> Any:
-        """An event kept as imported; anonymized, its ``user_id`` is replaced too."""
-        if not self.anonymize or not isinstance(event, dict) or not isinstance(event.get("user_id"), str):
-            return event
-        return {**event, "user_id": self.user_id(event["user_id"])}
+        """An event kept as imported; anonymized, with every id in it replaced."""
+        return self._kept_as_imported(event) if self.anonymize else event
+
+    def _kept_as_imported(self, value: Any) -> Any:
+        """A value kept as imported (an unknown field, an event that fits no row); anonymized, a copy with every
+        id in it replaced, whatever its place: any string that is a UUID, keys too. Ids under a key that names
+        a user (``user_id``, ``users``, also in a list under it) are taken as user ids, the others as message
+        ids (a tree's id is its prompt's)."""
+        if not self.anonymize:
+            return value
+        message_id, user_id = self.message_id, self.user_id
+
+        def replaced(text: str, of_user: bool) -> str:
+            if not _ANY_UUID.fullmatch(text):
+                return text
+            return (user_id if of_user else message_id)(str(uuid.UUID(text)))
+
+        result: list[Any] = [None]
+        # (value, the copy it goes into, its key or index there, under a key naming a user); no recursion, as
+        # imported values may be nested deeply.
+        stack: list[tuple[Any, Any, Any, bool]] = [(value, result, 0, False)]
+        while stack:
+            item, target, slot, of_user = stack.pop()
+            if isinstance(item, str):
+                target[slot] = replaced(item, of_user)
+            elif isinstance(item, dict):
+                copy: dict = {}
+                target[slot] = copy
+                for key, child in item.items():
+                    new_key = replaced(key, of_user) if isinstance(key, str) else key
+                    copy[new_key] = None
+                    stack.append((child, copy, new_key, isinstance(key, str) and "user" in key.lower()))
+            elif isinstance(item, list):
+                items: list = [None] * len(item)
+                target[slot] = items
+                stack.extend((child, items, index, of_user) for index, child in enumerate(item))
+            else:
+                target[slot] = item
+        return result[0]
 
 
 def _out(*names: str) -> dict[str, Any]:

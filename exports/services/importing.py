@@ -1,10 +1,17 @@
 """Import of oasst1 files (trees or flat messages, ``.jsonl`` or ``.jsonl.gz``) in one streaming pass.
 
 Lines are read into ``TreeRecord``s (exports.oasst_format) and written in batches with bulk inserts.
-A tree is all or nothing: a malformed line is reported with its line number and its tree skipped; with
-``strict`` the first error aborts the whole import, which runs in one transaction. Trees already in
-the database are skipped and counted. Authors and event users we do not know become placeholder users
-(the user id kept, an unusable password, ``is_placeholder`` set).
+A tree is all or nothing: a malformed line is reported with its line number (and the message at fault)
+and its tree skipped; with ``strict`` the first error aborts the whole import, which runs in one
+transaction. Trees already in the database are left as they are and counted; a tree that comes twice in
+the file is stored once and its copy reported. A file that cannot be read to its end (a truncated ``.gz``)
+is imported as far as it could be read, and the failure reported like a malformed line, with the tree
+whose lines it may have cut. The report says what was stored and what was skipped, and why. Authors and
+event users we do not know become placeholder users (the user id kept, an unusable password,
+``is_placeholder`` set).
+
+A flat file is read whole before its trees are stored (exports.oasst_format.in_tree_order), so that the
+lines of a tree may stand anywhere in it. A ``.parquet`` file (the Hugging Face layout) is read as flat lines.
 
 The first import into a PostgreSQL database without trees (loading a release into a new platform) runs in
 one transaction with the tables' plain indexes and foreign keys made after the rows (exports.bulk), and the
@@ -50,15 +57,19 @@ from annotation.services.tree_transitions import tree_limits
 from core.errors import InvalidInput
 from exports.bulk import RowWriter, indexes_made_after
 from exports.files import open_text
+from exports.jsoncodec import dumps
 from exports.memory import no_cyclic_garbage_collection
 from exports.oasst_format import (
     NOT_FLAT,
     FormatError,
     ParsedLine,
+    ReadError,
     TreeRecord,
+    Unreadable,
     flat_tree_id,
-    iter_records,
+    in_tree_order,
     parse_lines,
+    readable_lines,
     records_of,
 )
 from exports.pipeline import map_in_processes, processes_available, read_ahead
@@ -109,11 +120,15 @@ class LineError:
 
 @dataclass
 class ImportReport:
+    """What an import stored, and what it left out and why."""
+
     trees: int = 0
     messages: int = 0
     users_created: int = 0
-    # Trees that were already in the database (or twice in the file), left as they were.
+    # Trees that were already in the database before the import, left as they were.
     existing_trees: list[str] = field(default_factory=list)
+    # What was skipped, by line, in the order of the file: malformed lines (their trees left out), trees the
+    # database refused, copies of a tree or message found earlier in the file, what could not be read.
     errors: list[LineError] = field(default_factory=list)
 
 
@@ -176,6 +191,8 @@ class _Batch:
     span: tuple[int, int] = (0, 0)
     lines: list[NumberedLine] = field(default_factory=list)
     origin: str = ""
+    # The line of each tree (in the order of tree_ids).
+    tree_lines: list[int] = field(default_factory=list)
 
     @property
     def records(self) -> list[TreeRecord]:
@@ -203,6 +220,16 @@ class _ChunkRead:
 TABLE_ORDER = ("trees", "messages", "rankings", "reactions", "reports", "toxicity", "reviews")
 
 
+@dataclass
+class _Written:
+    """What writing a batch stored, and what it left out (committed to the report with the batch)."""
+
+    batch: _Batch
+    users: set[str]
+    existing: list[tuple[str, int]]  # (tree id, line) of trees already in the database
+    skipped: list[tuple[int, str]]  # (line, why) of trees left out
+
+
 class Importer:
     """Writes records in batches. ``known_users`` grows with the users seen, not with the trees.
 
@@ -220,16 +247,20 @@ class Importer:
         first_load: bool = False,
         origin: str = "",
         progress: tqdm | None = None,
+        line_number: Callable[[int], int] | None = None,
     ) -> None:
         self.strict = strict
         self.backlog = backlog
         self.report = report
         self.origin = origin
         self.progress = progress
-        # Into a database without trees, which then holds no messages either: no need to look them up,
-        # the trees and messages written so far are remembered instead (their tables' keys are made after).
+        # The line in the file of a line read (a flat file's lines are read tree by tree: in_tree_order).
+        self.line_number = line_number or (lambda line: line)
+        # Into a database without trees, which then holds no messages either: no need to look them up.
         self.first_load = first_load
-        self.written_trees: set[str] = set()
+        # The trees met so far, stored or already there (id -> line), and the messages stored: what the file
+        # holds twice is told apart from what the database held before.
+        self.seen_trees: dict[str, int] = {}
         self.written_messages: set[str] = set()
         self.known_users: set[str] = set()
         self.limits = tree_limits()
@@ -245,6 +276,7 @@ class Importer:
                 self._flush(item)
         if self.report.messages >= ANALYZE_AFTER_MESSAGES:
             self._refresh_statistics()
+        self.report.errors.sort(key=lambda error: error.line)
         return self.report
 
     def batches(self, records: Iterable[TreeRecord | FormatError]) -> Iterator[_Batch | FormatError]:
@@ -263,6 +295,8 @@ class Importer:
         """
         pending: list[NumberedLine] = []
         for chunk, read in map_in_processes(self.read_chunk, chunks, processes=processes):
+            # The Unreadable that ends a file comes alone (_chunks): read with the lines before it, which it
+            # may cut.
             if read.head is None:
                 pending += chunk
                 continue
@@ -280,7 +314,7 @@ class Importer:
         """In a worker process: the batches and errors of a chunk's middle (see ``_ChunkRead``)."""
         parsed = list(parse_lines(chunk))
         head = _same_tree_run(parsed)
-        if head == len(parsed):
+        if head == len(parsed) or isinstance(parsed[0][1], ReadError):
             return _ChunkRead(None, [], len(chunk))
         tail = _same_tree_run(parsed[::-1])
         first_line = chunk[0][0]
@@ -331,7 +365,10 @@ class Importer:
         message_ids = [row[0] for row in rows["messages"]]
         user_ids = set().union(*(r.user_ids for r in records))
         span = (records[0].line, max(records[-1].lines.values(), default=records[-1].line)) if records else (0, 0)
-        return _Batch(records, tree_ids, message_ids, user_ids, rows, encoded, span, origin=self.origin)
+        tree_lines = [r.line for r in records]
+        return _Batch(
+            records, tree_ids, message_ids, user_ids, rows, encoded, span, origin=self.origin, tree_lines=tree_lines
+        )
 
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL plan with the new rows in mind at once, not after autovacuum's next round:
@@ -345,6 +382,9 @@ class Importer:
             cursor.execute(f"ANALYZE {tables}")
 
     def _fail(self, line: int, message: str) -> None:
+        """Report what was skipped at ``line`` (a line as read: its number in the file is given), or with
+        ``strict`` stop the import."""
+        line = self.line_number(line)
         if self.strict:
             raise ImportFailed(_("line %(line)s: %(message)s") % {"line": line, "message": message}, line=line)
         self.report.errors.append(LineError(line, message))
@@ -354,9 +394,9 @@ class Importer:
             try:
                 written = self._write(batch)
             except DatabaseError as exc:
-                first, last = batch.records[0].line, batch.records[-1].line
-                self._fail(first, f"the trees of lines {first}-{last} could not be stored: {exc}")
-            self._commit(*written)
+                first, last = (self.line_number(line) for line in (batch.tree_lines[0], batch.tree_lines[-1]))
+                self._fail(batch.tree_lines[0], f"the trees of lines {first}-{last} could not be stored: {exc}")
+            self._commit(written)
             return
         try:
             with transaction.atomic():
@@ -369,32 +409,38 @@ class Importer:
                         written = self._write(self._batch([record]))
                 except DatabaseError as exc:
                     self._fail(record.line, f"tree {record.id} could not be stored: {exc}".strip())
+                    self.seen_trees.setdefault(record.id, record.line)
                     continue
-                self._commit(*written)
+                self._commit(written)
             return
-        self._commit(*written)
+        self._commit(written)
 
-    def _commit(self, batch: _Batch, users: set[str]) -> None:
-        if self.first_load:
-            self.written_trees.update(batch.tree_ids)
-            self.written_messages.update(batch.message_ids)
-        self.known_users |= users
-        self.report.users_created += len(users)
+    def _commit(self, written: _Written) -> None:
+        batch = written.batch
+        self.seen_trees.update(zip(batch.tree_ids, batch.tree_lines, strict=True))
+        self.seen_trees.update(written.existing)
+        self.written_messages.update(batch.message_ids)
+        self.known_users |= written.users
+        self.report.users_created += len(written.users)
         self.report.trees += len(batch.tree_ids)
         self.report.messages += len(batch.message_ids)
+        self.report.existing_trees += [tree_id for tree_id, _line in written.existing]
+        for line, message in written.skipped:
+            self._fail(line, message)
         if self.progress is not None:
-            self.progress.update(len(batch.tree_ids))
+            self.progress.update(len(batch.tree_ids) + len(written.existing) + len(written.skipped))
 
-    def _write(self, batch: _Batch) -> tuple[_Batch, set[str]]:
-        """Insert the trees of the batch not stored yet; returns them and the placeholder users created."""
-        records = self._new_trees(batch)
+    def _write(self, batch: _Batch) -> _Written:
+        """Insert the trees of the batch not met yet; returns them, the placeholder users created, and the
+        trees left out."""
+        records, existing, skipped = self._new_trees(batch)
         if records is not None:
             batch = self._batch(records)
         self._store(batch, "trees")
         users = self._create_placeholders(batch.user_ids - self.known_users)
         for name in TABLE_ORDER[1:]:
             self._store(batch, name)
-        return batch, users
+        return _Written(batch, users, existing, skipped)
 
     def _store(self, batch: _Batch, name: str) -> None:
         writer: RowWriter = getattr(self.writers, name)
@@ -409,36 +455,54 @@ class Importer:
     def _state(self, state: str) -> str:
         return TreeState.BACKLOG_RANKING if self.backlog and state in FINISHED_STATES else state
 
-    def _new_trees(self, batch: _Batch) -> list[TreeRecord] | None:
-        """The batch's records without the trees already stored (reported, not errors) and the trees with a
-        message stored elsewhere; None when all of them are new."""
-        if self.first_load:
-            stored_trees, stored_messages = self.written_trees, self.written_messages
-        else:
-            stored_trees = _stored(MessageTree, batch.tree_ids)
-            stored_messages = _stored(Message, batch.message_ids)
+    def _new_trees(self, batch: _Batch) -> tuple[list[TreeRecord] | None, list[tuple[str, int]], list[tuple[int, str]]]:
+        """The batch's records without the trees met before (earlier in the file: skipped; already in the
+        database: left as they are) and the trees with a message stored elsewhere (skipped); None when all of
+        them are new. Also those trees already in the database, and the trees skipped with the reason."""
+        # A first load finds nothing in the database: it held no trees, so no messages either.
+        stored_trees = set() if self.first_load else _stored(MessageTree, batch.tree_ids)
+        stored_messages = set() if self.first_load else _stored(Message, batch.message_ids)
         trees, messages = set(batch.tree_ids), set(batch.message_ids)
         if (
             len(trees) == len(batch.tree_ids)
             and len(messages) == len(batch.message_ids)
-            and trees.isdisjoint(stored_trees)
-            and messages.isdisjoint(stored_messages)
+            and not stored_trees
+            and not stored_messages
+            and trees.isdisjoint(self.seen_trees)
+            and messages.isdisjoint(self.written_messages)
         ):
-            return None  # all new, as nearly always: found by set operations alone
-        kept, seen_trees, seen_messages = [], set(), set()
+            return None, [], []  # all new, as nearly always: found by set operations alone
+        kept: list[TreeRecord] = []
+        existing: list[tuple[str, int]] = []
+        skipped: list[tuple[int, str]] = []
+        seen_trees: dict[str, int] = {}
+        seen_messages: set[str] = set()
         for record in batch.records:
-            if record.id in stored_trees or record.id in seen_trees:
-                self.report.existing_trees.append(str(record.id))
+            first = self.seen_trees.get(record.id, seen_trees.get(record.id))
+            if first is not None:
+                where = self.line_number(first)
+                skipped.append(
+                    (record.line, f"tree {record.id} is left out: it comes twice in the file (line {where})")
+                )
+                continue
+            seen_trees[record.id] = record.line
+            if record.id in stored_trees:
+                existing.append((record.id, record.line))
                 continue
             ids = record.message_ids
-            clash = next((i for i in ids if i in stored_messages or i in seen_messages), None)
+            clash = next(
+                (i for i in ids if i in self.written_messages or i in seen_messages or i in stored_messages), None
+            )
             if clash is not None:
-                self._fail(record.lines.get(str(clash), record.line), f"message {clash} is already stored")
+                earlier = clash in self.written_messages or clash in seen_messages
+                where = "comes earlier in the file" if earlier else "is already stored, in another tree"
+                skipped.append(
+                    (record.lines.get(clash, record.line), f"message {clash}: {where}; tree {record.id} is left out")
+                )
                 continue
-            seen_trees.add(record.id)
             seen_messages.update(ids)
             kept.append(record)
-        return kept
+        return kept, existing, skipped
 
     def _create_placeholders(self, user_ids: set[str]) -> set[str]:
         if not user_ids:
@@ -520,22 +584,34 @@ def import_lines(
     progress: bool = False,
 ) -> ImportReport:
     """Import the lines of a file, as ``import_records`` does. On PostgreSQL, more lines than a chunk are read
-    in worker processes, one per CPU (they are forked)."""
+    in worker processes, one per CPU (they are forked). What the lines' reader raises ends the lines and is
+    reported (a truncated file), as a malformed line is."""
+    ordered = in_tree_order(readable_lines(lines))
     processes = processes_available() if connection.vendor == "postgresql" else 0
-    chunks = _chunks(lines)
+    chunks = _chunks(ordered.lines)
     first_chunks = list(islice(chunks, 2)) if processes else []
     if len(first_chunks) == 2:
 
         def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
             return importer.batches_in_processes(chain(first_chunks, chunks), processes=processes)
     else:
-        small = (line for _, line in first_chunks[0]) if first_chunks else lines
+        numbered = chain.from_iterable(first_chunks) if first_chunks else enumerate(ordered.lines, start=1)
 
         def batches(importer: Importer) -> Iterator[_Batch | FormatError]:
-            return importer.batches(iter_records(small, origin=importer.origin))
+            return importer.batches(importer._records(numbered))
 
-    with tqdm(unit=" trees", desc=str(_("Importing")), disable=None if progress else True) as bar:
-        return _import(batches, strict=strict, backlog=backlog, origin=origin or "", progress=bar)
+    try:
+        with tqdm(unit=" trees", desc=str(_("Importing")), disable=None if progress else True) as bar:
+            return _import(
+                batches,
+                strict=strict,
+                backlog=backlog,
+                origin=origin or "",
+                progress=bar,
+                line_number=ordered.line_number,
+            )
+    finally:
+        ordered.close()
 
 
 def _import(
@@ -545,10 +621,17 @@ def _import(
     backlog: bool,
     origin: str = "",
     progress: tqdm | None = None,
+    line_number: Callable[[int], int] | None = None,
 ) -> ImportReport:
     first_load = _is_first_load()
     importer = Importer(
-        strict=strict, backlog=backlog, report=ImportReport(), first_load=first_load, origin=origin, progress=progress
+        strict=strict,
+        backlog=backlog,
+        report=ImportReport(),
+        first_load=first_load,
+        origin=origin,
+        progress=progress,
+        line_number=line_number,
     )
     # closing(): when the import fails, its reading (a helper thread or worker processes) stops at once.
     with no_cyclic_garbage_collection():
@@ -567,11 +650,16 @@ def _import(
             return importer.run(items)
 
 
-def _chunks(lines: Iterable[str | bytes]) -> Iterator[list[NumberedLine]]:
-    """The lines, numbered from 1, in chunks of about CHUNK_BYTES."""
+def _chunks(lines: Iterable[str | bytes | Unreadable]) -> Iterator[list[NumberedLine]]:
+    """The lines, numbered from 1, in chunks of about CHUNK_BYTES; an Unreadable, which ends them, in a chunk
+    of its own."""
     chunk: list[NumberedLine] = []
     size = 0
     for numbered in enumerate(lines, start=1):
+        if type(numbered[1]) is Unreadable:
+            if chunk:
+                yield chunk
+            chunk, size = [], 0
         chunk.append(numbered)
         size += len(numbered[1])
         if size >= CHUNK_BYTES:
@@ -608,9 +696,38 @@ def import_file(
     backlog: bool = False,
     progress: bool = False,
 ) -> ImportReport:
-    """Import a tree file or a flat message file; raises ImportFailed (strict) or InvalidInput (no file)."""
+    """Import a tree file or a flat message file (``.jsonl``, ``.jsonl.gz``, or ``.parquet`` in the Hugging
+    Face layout); raises ImportFailed (strict) or InvalidInput (a file that cannot be opened). A file that
+    fails part way is imported as far as it could be read, and the failure reported (``ImportReport.errors``)."""
     try:
+        if str(path).endswith(".parquet"):
+            rows = _parquet_lines(path)
+            return import_lines(rows, strict=strict, origin=origin, backlog=backlog, progress=progress)
         with open_text(path, "rb") as lines:
             return import_lines(lines, strict=strict, origin=origin, backlog=backlog, progress=progress)
     except (OSError, EOFError) as exc:
         raise InvalidInput(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
+
+
+PARQUET_BATCH_ROWS = 4096
+
+
+def _parquet_lines(path: str | Path) -> Iterator[bytes]:
+    """The rows of a Parquet file as flat lines (JSON), read a batch at a time. The file is opened at once, so
+    that a file that cannot be opened fails here."""
+    import pyarrow.parquet  # a large import, needed only here
+
+    try:
+        parquet = pyarrow.parquet.ParquetFile(path)
+    except pyarrow.ArrowException as exc:  # not a Parquet file
+        raise OSError(str(exc)) from exc
+
+    def rows() -> Iterator[bytes]:
+        try:
+            for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                for row in batch.to_pylist():
+                    yield dumps(row).encode()
+        finally:
+            parquet.close()
+
+    return rows()

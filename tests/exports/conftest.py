@@ -3,17 +3,21 @@ releases with stored files."""
 
 import gzip
 import io
+import itertools
 import json
 import posixpath
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from annotation.models import Message, TreeState
 from exports.filters import ExportFilter
 from exports.oasst_format import normalize
 from exports.services.exporting import export_to
+from exports.services.importing import imported_tables
 from tests.exports.hub_stand_in import HubStandIn
 from tests.factories import UserFactory, make_prompt, make_reply
 
@@ -45,6 +49,48 @@ def assert_round_trip(source: list[dict], exported: list[dict]) -> None:
 @pytest.fixture
 def sample() -> list[dict]:
     return read_lines(SAMPLE)
+
+
+def chain_tree(depth: int, *, state: str = "growing") -> dict:
+    """A tree line whose prompt has one reply, which has one reply, ...: ``depth`` messages in all."""
+    ids = [str(uuid.UUID(int=i + 1, version=4)) for i in range(depth)]
+    nodes = [
+        {
+            "message_id": message_id,
+            "created_date": "2023-03-01T10:00:00+00:00",
+            "text": f"Message {i}",
+            "role": "prompter" if i % 2 == 0 else "assistant",
+            "lang": "en",
+            "review_count": 3,
+            "review_result": True,
+            "deleted": False,
+            "synthetic": False,
+            "replies": [],
+        }
+        for i, message_id in enumerate(ids)
+    ]
+    for parent, child in itertools.pairwise(nodes):
+        parent["replies"].append(child)
+    return {"message_tree_id": ids[0], "tree_state": state, "prompt": nodes[0]}
+
+
+def flat_nodes(node: dict) -> list[dict]:
+    """The nodes of a tree without their replies, depth first, without recursion (trees may be deep)."""
+    nodes, stack = [], [node]
+    while stack:
+        node = stack.pop()
+        nodes.append({key: value for key, value in node.items() if key != "replies"})
+        stack.extend(reversed(node.get("replies", ())))
+    return nodes
+
+
+def delete_trees() -> None:
+    """Every tree and what hangs on it, with one statement per table: the ORM's cascade recurses over the
+    depth of a tree."""
+    _tables, tree_tables = imported_tables()
+    with connection.cursor() as cursor:
+        for table in reversed(tree_tables):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
 
 
 @pytest.fixture

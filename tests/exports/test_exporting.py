@@ -1,17 +1,21 @@
 import gzip
 import json
+import re
 import threading
 import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.db.models import F
 
 from annotation.models import Message, MessageTree, Ranking
 from exports.filters import ExportFilter, Inclusion, anonymous_id
+from exports.oasst_format import normalize
 from exports.services import exporting
+from exports.services.exporting import export_to_file
 from exports.services.importing import import_file
-from tests.exports.conftest import SAMPLE, assert_round_trip, export_objs
+from tests.exports.conftest import SAMPLE, assert_round_trip, delete_trees, export_objs, read_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +98,7 @@ def test_prompts_only_no_labels_no_events():
     trees = export_objs(ExportFilter.everything(prompts_only=True, labels=False, events=False))
     assert len(trees) == 10
     for tree in trees:
-        assert "replies" not in tree["prompt"]
+        assert tree["prompt"]["replies"] == []
         assert "labels" not in tree["prompt"] and "events" not in tree["prompt"]
     assert "detoxify" in trees[0]["prompt"] or any("detoxify" in tree["prompt"] for tree in trees)
 
@@ -237,7 +241,8 @@ def test_a_ranking_without_its_user_and_one_of_nothing_rankable_are_exported_as_
         prompt = next(t for t in trees if t["prompt"]["text"] == parent.text)["prompt"]
         *_, without_user, not_rankable = prompt["events"]["ranking"]
         assert "user_id" not in without_user and "user_id" not in not_rankable
-        assert (without_user["ranking"], without_user["not_rankable"]) == ([], False)
+        # not_rankable is written only when true, as the original platform writes it.
+        assert without_user["ranking"] == [] and "not_rankable" not in without_user
         assert (not_rankable["ranking"], not_rankable["not_rankable"]) == ([], True)
         if seed is None:
             assert not_rankable == {
@@ -261,3 +266,137 @@ def test_when_writing_fails_the_reading_threads_end_at_once(monkeypatch):
         export_objs(chunk_size=2)
     # Still inside the test, which holds the error and its traceback.
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("map-in-threads")]
+
+
+_ANY_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def test_an_anonymized_export_replaces_every_id_also_in_what_was_kept_as_imported(tmp_path):
+    MessageTree.objects.all().delete()
+    tree = read_lines(SAMPLE)[0]
+    prompt = tree["prompt"]
+    # A ranking that fits no row (a key of its own) is kept as imported, so are unknown fields of a node or tree.
+    kept = {**prompt["events"]["ranking"][0], "note": "kept as imported"}
+    prompt["events"]["ranking"].append(kept)
+    prompt["x_related"] = {"message_ids": [reply["message_id"] for reply in prompt["replies"]], "reviewer_user": kept}
+    tree["x_batch"] = {"first": prompt["message_id"].upper()}
+    source = json.dumps(tree)
+    path = tmp_path / "tree.jsonl"
+    path.write_text(source + "\n", encoding="utf-8")
+    assert import_file(path).errors == []
+    assert Message.objects.get(pk=prompt["message_id"]).extra["events"]["ranking"] == [kept]
+    original_ids = set(_ANY_UUID.findall(source.lower()))
+    for flat in (False, True):
+        exported = export_objs(ExportFilter.everything(anonymize_seed="s", events=True), flat=flat)
+        text = json.dumps(exported)
+        assert not original_ids & set(_ANY_UUID.findall(text.lower()))
+    [anonymized] = export_objs(ExportFilter.everything(anonymize_seed="s", events=True))
+    prompt_out = anonymized["prompt"]
+    kept_out = prompt_out["events"]["ranking"][-1]
+    assert kept_out["note"] == "kept as imported"
+    assert kept_out["ranking_parent_id"] == kept_out["message_tree_id"] == prompt_out["message_id"]
+    assert kept_out["ranked_message_ids"] == [anonymous_id("message", i, "s") for i in kept["ranked_message_ids"]]
+    assert set(kept_out["ranked_message_ids"]) == {reply["message_id"] for reply in prompt_out["replies"]}
+    assert kept_out["user_id"] == anonymous_id("user", kept["user_id"], "s")
+    assert prompt_out["x_related"]["reviewer_user"]["ranking_parent_id"] == prompt_out["message_id"]
+    assert prompt_out["x_related"]["reviewer_user"]["user_id"] == kept_out["user_id"]
+    assert anonymized["x_batch"] == {"first": prompt_out["message_id"]}
+
+
+def test_events_are_written_only_when_asked_for(capsys):
+    assert not any("events" in m for m in export_objs(ExportFilter(states=()), flat=True))
+    call_command("export_oasst", "-", state=["all"], flat=True)
+    assert not any("events" in json.loads(line) for line in capsys.readouterr().out.splitlines())
+    call_command("export_oasst", "-", state=["all"], flat=True, events=True)
+    with_events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert with_events == export_objs(ExportFilter(states=(), events=True), flat=True)
+    assert sum("events" in m for m in with_events) == 7
+
+
+def test_leaves_carry_an_empty_list_of_replies():
+    messages = _messages(export_objs())
+    assert all(isinstance(m["replies"], list) for m in messages)
+    leaves = {m["message_id"] for m in messages if m["replies"] == []}
+    assert leaves == {str(pk) for pk in Message.objects.filter(children__isnull=True).values_list("pk", flat=True)}
+    assert not any("replies" in m for m in export_objs(flat=True))
+
+
+def test_a_failed_export_leaves_no_file(tmp_path, monkeypatch):
+    def failing_assemble(self, rows):
+        raise RuntimeError("failed half way")
+
+    monkeypatch.setattr(exporting._Assembler, "assemble", failing_assemble)
+    path = tmp_path / "out.jsonl.gz"
+    with pytest.raises(RuntimeError, match="failed half way"):
+        export_to_file(path, ExportFilter.everything())
+    assert not path.exists()
+
+
+def _stored_state():
+    """What an operator would miss if a round trip lost it."""
+    messages = Message.objects.order_by("pk").values_list(
+        "pk", "tree_id", "parent_id", "author_id", "role", "lang", "text", "depth", "created_at", "review_count",
+        "review_result", "rank", "ranking_count", "children_count", "deleted", "synthetic", "model_name", "emojis",
+        "labels", "extra",
+    )  # fmt: skip
+    trees = MessageTree.objects.order_by("pk").values_list("pk", "state", "lang", "origin", "created_at")
+    rankings = Ranking.objects.order_by("parent_id", "user_id", "ranking").values_list(
+        "parent_id", "user_id", "ranked_message_ids", "ranking", "not_rankable"
+    )
+    return list(messages), list(trees), list(rankings)
+
+
+def _backup_round_trip(tmp_path):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("export_oasst", str(path), backup=True, verbosity=0)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        first = handle.read()
+    before = _stored_state()
+    delete_trees()
+    assert import_file(path).errors == []
+    after = _stored_state()
+    for rows_before, rows_after in zip(before, after, strict=True):
+        for row_before, row_after in zip(rows_before, rows_after, strict=True):
+            assert row_after == row_before
+        assert len(rows_after) == len(rows_before)
+    call_command("export_oasst", str(path), backup=True, verbosity=0)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        assert sorted(handle.read().splitlines()) == sorted(first.splitlines())
+    return [json.loads(line) for line in first.splitlines()]
+
+
+def test_a_backup_gives_back_what_was_exported(tmp_path):
+    # Rejected with two reviews: the public format leaves the review result out, a backup keeps it.
+    rejected = Message.objects.filter(parent__isnull=False, review_result=True).order_by("pk").first()
+    Message.objects.filter(pk=rejected.pk).update(review_result=False, review_count=2)
+    Message.objects.filter(pk=rejected.parent_id).update(children_count=F("children_count") - 1)
+    public = export_objs(ExportFilter.everything(), flat=True)
+    assert "review_result" not in next(m for m in public if m["message_id"] == str(rejected.pk))
+    trees = _backup_round_trip(tmp_path)
+    assert len(trees) == 10
+    assert Message.objects.get(pk=rejected.pk).review_result is False
+    nodes = [node for tree in trees for node in _walk(tree["prompt"])]
+    assert any("events" in node for node in nodes) and any("labels" in node for node in nodes)
+    assert normalize(trees, backup=True) == trees
+
+
+def test_a_backup_of_generated_data_gives_back_what_was_exported(tmp_path):
+    MessageTree.objects.all().delete()
+    call_command("generate_oasst", trees=150, seed=8, verbosity=0)
+    undecided_in_public = {
+        m["message_id"]
+        for m in export_objs(ExportFilter.everything(), flat=True)
+        if "review_result" not in m and m["review_count"]
+    }
+    rejected = Message.objects.filter(review_result=False, review_count__lte=2)
+    assert rejected.exists() and {str(pk) for pk in rejected.values_list("pk", flat=True)} <= undecided_in_public
+    _backup_round_trip(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"anonymize_seed": "s"}, "A backup cannot be anonymized"), ({"flat": True}, "A backup is a file of trees")],
+)
+def test_a_backup_is_neither_anonymized_nor_flat(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("export_oasst", "-", backup=True, **options)

@@ -1,4 +1,5 @@
 import gzip
+import io
 import json
 from collections import Counter
 
@@ -8,7 +9,8 @@ from django.core.management import call_command
 from annotation.models import Message, MessageTree, Ranking, Review, TreeState
 from annotation.services.tree_checks import recheck_trees
 from annotation.services.tree_state import reply_limit
-from exports.generator import generate
+from exports.generator import BASE_DATE, Generator, _depth_first, _Node, generate, write_generated
+from exports.jsoncodec import loads
 from exports.services.importing import import_file
 from tests.exports.conftest import assert_round_trip, canonical, export_objs
 
@@ -137,3 +139,31 @@ def test_a_generated_collection_is_where_its_messages_put_it(settings):
     assert Message.objects.filter(
         role="assistant", children_count__gt=settings.TREE_MANAGER.num_prompter_replies
     ).exists()
+
+
+def test_files_are_written_as_the_original_platform_writes_them():
+    nodes = [node for tree in _trees(400, seed=9) for node, _ in _walk(tree["prompt"])]
+    # Leaves carry an empty list of replies; a ranking's not_rankable is left out when false.
+    assert all(isinstance(node["replies"], list) for node in nodes)
+    assert any(node["replies"] == [] for node in nodes)
+    rankings = [event for node in nodes for event in node.get("events", {}).get("ranking", ())]
+    assert rankings and all("not_rankable" not in event for event in rankings)
+
+
+def test_a_tree_thousands_deep_is_serialised_and_written_without_recursion():
+    generator = Generator(seed=1, users=20)
+    root = node = _Node(id="root", role="prompter", depth=0, created=BASE_DATE, parent=None)
+    for depth in range(1, 5000):
+        child = _Node(id=f"m{depth}", role="prompter", depth=depth, created=BASE_DATE, parent=node)
+        node.children.append(child)
+        node = child
+    for node in _depth_first(root):
+        node.data["message_id"] = node.id
+    out = io.StringIO()
+    write_generated(out, trees=[({"message_tree_id": "root", "prompt": generator._serialise(root)}, [])])
+    prompt = loads(out.getvalue())["prompt"]
+    depth = 0
+    while prompt["replies"]:
+        [prompt] = prompt["replies"]
+        depth += 1
+    assert (depth, prompt["message_id"], prompt["replies"]) == (4999, "m4999", [])

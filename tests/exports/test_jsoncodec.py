@@ -48,3 +48,52 @@ def test_verbatim_text_is_written_as_it_is_on_both_paths():
     assert dumps({1: scores}) == '{"1":[{"type":"emoji","emoji":"+1"}]}'
     assert as_value(scores) == [{"type": "emoji", "emoji": "+1"}]
     assert as_value([1]) == [1]
+
+
+def _nested(depth):
+    value = {"leaf": ["é", 1.5, None, True]}
+    for i in range(depth):
+        value = {"replies": [value], "n": i}
+    return value
+
+
+def _depth(value):
+    depth = 0
+    while isinstance(value, dict) and "replies" in value:
+        [value] = value["replies"]
+        depth += 1
+    return depth
+
+
+@pytest.mark.parametrize("depth", [100, 600, 5000])
+def test_values_nested_deeper_than_the_parsers_recurse_are_read_and_written(depth):
+    value = _nested(depth)
+    text = dumps(value)
+    assert text.startswith('{"replies":[{"replies":[') and text.endswith(f'"n":{depth - 1}}}')
+    back = loads(text)
+    assert _depth(back) == depth and dumps(back) == text
+    assert _depth(loads(text.encode())) == depth
+
+
+def test_deep_values_are_checked_as_json():
+    deep = "[" * 3000 + "]" * 3000
+    assert _depth_of_lists(loads(deep)) == 3000
+    for text in ("[" * 3000 + "]" * 2999, "[" * 3000 + "1,]" + "]" * 2999, "[" * 3000 + "NaN" + "]" * 3000):
+        with pytest.raises(ValueError):
+            loads(text)
+    exact = "[" * 2000 + '{"n": 123456789012345678901234567890, "s": "a\\u00e9\\ud83d\\ude00"}' + "]" * 2000
+    inner = loads(exact)
+    for _ in range(2000):
+        [inner] = inner
+    assert inner == {"n": 123456789012345678901234567890, "s": "aé😀"}
+    assert dumps({"deep": Verbatim("[1]"), 1: [_nested(1500)]}).startswith('{"deep":[1],"1":[{"replies"')
+
+
+def _depth_of_lists(value):
+    depth = 0
+    while value == [] or isinstance(value, list):
+        if not value:
+            return depth + 1
+        [value] = value
+        depth += 1
+    return depth

@@ -104,6 +104,7 @@ def test_the_form_takes_every_filter(client, moderator, django_capture_on_commit
         "labels": False,
         "events": False,
         "anonymize_seed": "project-seed",
+        "backup": False,
     }
 
 

@@ -71,3 +71,8 @@ class HubPublishFailed(DomainError):
     code = "hub_publish_failed"
     http_status = 502
     default_message = _("The Hugging Face Hub refused the release or could not be reached.")
+
+
+class CannotRequestRelease(PermissionDenied):
+    code = "cannot_request_release"
+    default_message = _("Only admins may build a release.")

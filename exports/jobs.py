@@ -54,3 +54,20 @@ def publish_release_job(release_id: str, actor_id: str) -> str:
 
     actor = User.objects.get(pk=actor_id)
     return hub.publish_release(release_id=release_id, actor=actor).hub_commit_url
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, max_retries=5
+)
+def build_release(release_id: str) -> str:
+    """Write a release's files and its card (a re-run continues where a killed one stopped)."""
+    from exports.services.releasing import build_release as build
+
+    return build(release_id=release_id).state
+
+
+@shared_task
+def request_nightly_release() -> str:
+    from exports.services.releasing import request_release
+
+    return str(request_release(actor=None).pk)

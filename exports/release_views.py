@@ -23,9 +23,10 @@ from exports.card import split_front_matter
 from exports.card_html import render_card_html
 from exports.errors import ReleaseNotFound
 from exports.models import Release, ReleaseState
-from exports.policies import can_publish_release
+from exports.policies import can_publish_release, can_request_release
 from exports.releases import published_names, release_files, visible_release, visible_releases
 from exports.services.hub import request_publication
+from exports.services.releasing import request_release
 from exports.storage import export_storage
 
 RELEASES_PER_PAGE = 50
@@ -45,7 +46,19 @@ def _release(request: HttpRequest, release_id: UUID) -> Release:
 def release_list(request: HttpRequest) -> HttpResponse:
     releases = visible_releases(request.user).defer("card")
     page = Paginator(releases, RELEASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "exports/release_list.html", {"page": page})
+    context = {"page": page, "can_request": can_request_release(request.user)}
+    return render(request, "exports/release_list.html", context)
+
+
+@volunteer_required
+@require_POST
+def release_request(request: HttpRequest) -> HttpResponse:
+    """An admin's "build a release now": the release is built in the background, as the nightly one is."""
+    if not can_request_release(request.user):
+        raise PermissionDenied
+    release = request_release(actor=request.user)
+    messages.success(request, _("The release is being built; its page shows it when it is ready."))
+    return redirect("exports:release", release_id=release.pk)
 
 
 def _detail_context(request: HttpRequest, release: Release) -> dict:

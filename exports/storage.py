@@ -149,17 +149,19 @@ def stage(storage: Storage, name: str, *, token: str) -> StagedFile:
     return _LocalCopy(storage, name, token=token)
 
 
-def discard_parts(storage: Storage, directory: str) -> int:
-    """Delete the temporary files left in ``directory`` by runs that ended without publishing (a killed worker)."""
+def discard_parts(storage: Storage, name: str) -> int:
+    """Delete the temporary files of ``name`` left beside it by runs that ended without publishing (a killed
+    worker)."""
+    directory, _, base = name.rpartition("/")
     try:
         with _storage_errors():
             _, files = storage.listdir(directory)
     except FileNotFoundError:
         return 0
-    parts = [name for name in files if name.startswith(".") and name.endswith(PART_SUFFIX)]
-    for name in parts:
+    parts = [part for part in files if part.startswith(f".{base}.") and part.endswith(PART_SUFFIX)]
+    for part in parts:
         with _storage_errors():
-            storage.delete(f"{directory}/{name}")
+            storage.delete(f"{directory}/{part}" if directory else part)
     return len(parts)
 
 

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +211,13 @@ CELERY_BEAT_SCHEDULE.update(
 # `make run`'s worker consumes both queues, docker-compose.yml runs a worker for each.
 CELERY_TASK_ROUTES = {"exports.jobs.*": {"queue": "exports"}}
 CELERY_BEAT_SCHEDULE["expire-exports"] = {"task": "exports.jobs.expire_exports", "schedule": 3600}
+# The nightly release (exports.services.releasing) at this hour, UTC; -1 turns it off.
+NIGHTLY_RELEASE_HOUR = env.int("NIGHTLY_RELEASE_HOUR", default=3)
+if NIGHTLY_RELEASE_HOUR >= 0:
+    CELERY_BEAT_SCHEDULE["nightly-release"] = {
+        "task": "exports.jobs.request_nightly_release",
+        "schedule": crontab(hour=NIGHTLY_RELEASE_HOUR, minute=0),
+    }
 CELERY_BEAT_SCHEDULE["refresh-user-stats"] = {
     "task": "stats.jobs.refresh_user_stats",
     "schedule": env.int("USER_STATS_REFRESH_SECONDS", default=300),

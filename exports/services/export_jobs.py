@@ -31,6 +31,7 @@ from exports.errors import TRANSIENT_ERRORS, NotResearcher, TooManyExports
 from exports.file_kinds import FileKind, file_name
 from exports.filters import ExportFilter
 from exports.models import ExportJob, JobState
+from exports.releases import storage_name
 from exports.services import writing
 from exports.services.exporting import count_trees
 from exports.storage import StagedFile, delete_file, discard_parts, export_storage, stage
@@ -93,8 +94,12 @@ def enqueue_export(*, job_id: uuid.UUID) -> None:
 
 
 def job_file_name(job: ExportJob) -> str:
-    """The job's published name in the exports storage: a folder per job, holding the file of its kind."""
-    return f"{job.pk}/{file_name(job.kind, compress=job.compress)}"
+    """The job's published name in the exports storage: a folder per job holding the file of its kind, or the
+    release's folder for the files of a release."""
+    name = file_name(job.kind, compress=job.compress)
+    if job.release_id is not None:
+        return storage_name(job.release, name)
+    return f"{job.pk}/{name}"
 
 
 def download_name(job: ExportJob) -> str:
@@ -119,7 +124,7 @@ def run_export(*, job_id: uuid.UUID | str) -> ExportJob | None:
     name = job_file_name(job)
     staged: StagedFile | None = None
     try:
-        discard_parts(storage, str(job.pk))
+        discard_parts(storage, name)
         export_filter = ExportFilter.from_json(job.filters)
         ExportJob.objects.filter(pk=job.pk, attempts=attempt).update(trees_total=count_trees(export_filter))
         staged = stage(storage, name, token=f"{attempt}-{uuid.uuid4().hex[:12]}")
@@ -180,7 +185,7 @@ def _start(job_id: uuid.UUID | str) -> tuple[ExportJob | None, int | None]:
             job.error = _("The export was given up after %(count)d interrupted runs.") % {"count": job.attempts}
             job.finished_at = timezone.now()
             job.save(update_fields=["state", "error", "finished_at"])
-            transaction.on_commit(partial(_discard_leftovers, job.pk))
+            transaction.on_commit(partial(_discard_leftovers, job_file_name(job)))
             return job, None
         job.attempts += 1
         job.state = JobState.RUNNING
@@ -203,11 +208,11 @@ def _discard(staged: StagedFile | None) -> None:
             logger.warning("Could not delete the temporary file %s", staged.part, exc_info=True)
 
 
-def _discard_leftovers(job_id: uuid.UUID) -> None:
+def _discard_leftovers(name: str) -> None:
     try:
-        discard_parts(export_storage(), str(job_id))
+        discard_parts(export_storage(), name)
     except Exception:
-        logger.warning("Could not delete the temporary files of export job %s", job_id, exc_info=True)
+        logger.warning("Could not delete the temporary files of %s", name, exc_info=True)
 
 
 def _describe(error: BaseException) -> str:

@@ -8,8 +8,8 @@ later run that finds it filled uses it as it is). Every file is written with the
 message (``ExportFilter.everything()``: all states, deleted, rejected and synthetic messages included), so that
 the files hold all of the reference scale's messages; the trees keep the states the generator gives them.
 
-Each file is written by a separate process through the product (``write_file`` of exports.services.writing, called
-by this script's ``--write`` mode), once for all trees and once for the trees created up to 2023-03-09 (about
+Each file is written by a separate process through the product (an export job run by ``run_export`` of
+exports.services.export_jobs, as the worker runs it, called by this script's ``--write`` mode), once for all trees and once for the trees created up to 2023-03-09 (about
 half): its peak resident memory must not grow with the number of trees, and stay under 250 MB. The floor is
 PostgreSQL's own ``COPY (SELECT ...) TO STDOUT`` of the same message rows (with their detoxify scores and their
 tree's state), read by a client that does nothing with them; and the same plus the rows of their events
@@ -59,18 +59,26 @@ def export_filter(*, half: bool):
 
 
 def write_through_product(kind: str, path: str, *, half: bool) -> None:
-    """The ``--write`` mode, in a process of its own: write one file and print what it took as JSON."""
+    """The ``--write`` mode, in a process of its own: run one export job (its row made here, as a request or a
+    release makes it) through the job service, as the worker does, and print what it took as JSON."""
+    os.environ["EXPORTS_ROOT"] = str(Path(path).parent)
     setup_django(dict(os.environ))
-    from exports.services.writing import write_file
+    from exports.models import ExportJob, JobState
+    from exports.services.export_jobs import run_export
+    from exports.storage import export_storage
 
     if kind == "parquet":
         import pyarrow.parquet  # noqa: F401 (loaded before the baseline, as a process that writes Parquet does)
+    job = ExportJob.objects.create(kind=kind, filters=export_filter(half=half).to_json())
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, cpu = time.perf_counter(), time.process_time()
-    with open(path, "wb") as out:
-        report = write_file(kind, export_filter(half=half), out)
+    job = run_export(job_id=job.pk)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if job.state != JobState.READY:
+        sys.exit(f"The export job ended {job.state}: {job.error}")
+    export_storage().delete(job.file)
+    job.delete()
     print(
         json.dumps(
             {
@@ -78,10 +86,10 @@ def write_through_product(kind: str, path: str, *, half: bool) -> None:
                 "cpu": cpu,
                 "baseline_mb": baseline_mb,
                 "peak_mb": peak_mb,
-                "trees": report.trees,
-                "messages": report.messages,
-                "rows": report.rows,
-                "bytes": os.path.getsize(path),
+                "trees": job.trees,
+                "messages": job.messages,
+                "rows": job.rows,
+                "bytes": job.size_bytes,
             }
         )
     )
@@ -193,7 +201,7 @@ def main() -> None:
                 for half in (True, False):
                     path = Path(tmp) / f"{kind}{'-half' if half else ''}"
                     results[kind, half] = write(kind, path, env, half=half)
-                    path.unlink()
+                    path.unlink(missing_ok=True)
         floor = {half: floors(bench_url, half=half) for half in (True, False)}
     finally:
         if not options.keep:

@@ -235,11 +235,12 @@ def main() -> None:
     )
     if "trees" in kinds:
         trees_seconds = results["trees", False]["seconds"]
-        ratio = trees_seconds / floor[False]["messages"]
+        # The tree file holds the messages and their events: the floor of the same rows is the one with events.
+        ratio = trees_seconds / floor[False]["events"]
         print(
-            f"tree JSONL / floor: {ratio:.2f} (target within {TARGET_RATIO:.0f}: "
-            f"{'met' if ratio <= TARGET_RATIO else 'not met'}); against the floor with events:"
-            f" {trees_seconds / floor[False]['events']:.2f}"
+            f"tree JSONL / floor of the same rows (messages and events): {ratio:.2f} (target within"
+            f" {TARGET_RATIO:.0f}: {'met' if ratio <= TARGET_RATIO else 'not met'}); against the message rows alone:"
+            f" {trees_seconds / floor[False]['messages']:.2f}"
         )
     if failed:
         sys.exit(f"Peak memory grew with the number of trees or passed {MEMORY_LIMIT_MB} MB.")

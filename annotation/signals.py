@@ -7,3 +7,7 @@ task_skipped = Signal()
 
 # A message received a red flag or a report. Arguments: message_id, tree_id, flagged_at.
 message_flagged = Signal()
+
+# A message's text was written: a new message from a task, or an edit of its text. Arguments: message_id,
+# edited (False for a new message), written_at. Imported messages are not announced.
+message_written = Signal()

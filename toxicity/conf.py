@@ -94,6 +94,14 @@ def primary_language(code: str) -> str:
     return code.replace("_", "-").split("-")[0].strip().lower()
 
 
+def covered_languages(values: ToxicitySettings | None = None) -> tuple[str, ...] | None:
+    """The languages the configured classifier scores (None: all), known without loading it."""
+    values = values or toxicity_settings()
+    if values.backend == BACKEND_PROFANITY_CHECK:
+        return tuple(code for code in ("en",) if not values.languages or code in values.languages)
+    return values.languages or None
+
+
 def classifier_model_name(values: ToxicitySettings | None = None) -> str:
     """The model name the configured classifier stores its scores under, found without loading the model."""
     values = values or toxicity_settings()

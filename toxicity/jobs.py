@@ -21,8 +21,9 @@ from toxicity.services import scoring
 def score_pending_messages() -> int:
     if not toxicity_settings().enabled:
         return 0
-    run = scoring.score_pending()
+    # Half the time limit, so that the last batch ends well before it.
+    run = scoring.drain_queue(seconds=toxicity_settings().job_time_limit / 2)
     if run.more:
-        # A full batch: the queue may hold more; the next run takes them.
+        # Out of time with messages left: the next run takes them.
         scoring.request_scoring()
     return run.scored

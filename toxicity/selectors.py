@@ -23,7 +23,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Floor, Least
 
 from annotation.models import Message, ToxicityScore
-from toxicity.conf import export_model_names, primary_language, toxicity_settings
+from toxicity.conf import export_model_names, toxicity_settings
 from toxicity.models import MAX_ATTEMPTS, PendingScore
 from toxicity.services.scoring import last_failure
 
@@ -126,7 +126,3 @@ def score_distribution(
         if dist.scored:
             dist.mean = sums[lang] / dist.scored
     return result
-
-
-def covered_languages_label(languages: frozenset[str] | None) -> str:
-    return "all" if languages is None else ", ".join(sorted(primary_language(code) for code in languages))

@@ -157,6 +157,5 @@ def edit_own_message(*, user: User, message: Message, text: str) -> Message:
         message.text = text
         message.edited_at = timezone.now()
         message.save(update_fields=["text", "edited_at"])
-        written = {"message_id": message.pk, "edited": True, "written_at": message.edited_at}
-        transaction.on_commit(lambda: message_written.send(sender=Message, **written))
+        message_written.send(sender=Message, message_id=message.pk, edited=True, written_at=message.edited_at)
     return message

@@ -172,9 +172,8 @@ def _submit_text(*, task: Task, user: User, text: str, lang: str | None) -> Mess
 
 
 def _announce_message(message: Message, now: datetime) -> None:
-    """Tell other apps (toxicity scoring) about the new message once it is committed."""
-    written = {"message_id": message.pk, "edited": False, "written_at": now}
-    transaction.on_commit(lambda: message_written.send(sender=Message, **written))
+    """Tell other apps (toxicity scoring queues it) about the new message, inside its transaction."""
+    message_written.send(sender=Message, message_id=message.pk, edited=False, written_at=now)
 
 
 def _add_reply(*, task: Task, user: User, parent: Message, text: str, now: datetime) -> Message:

@@ -152,6 +152,5 @@ def edit_message(*, moderator: User, message: Message, text: str, reason: str) -
             target_user=message.author,
             details={"text": {"before": old, "after": text}},
         )
-        written = {"message_id": message.pk, "edited": True, "written_at": message.edited_at}
-        transaction.on_commit(lambda: message_written.send(sender=Message, **written))
+        message_written.send(sender=Message, message_id=message.pk, edited=True, written_at=message.edited_at)
     return message

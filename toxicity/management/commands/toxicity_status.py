@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from toxicity.conf import classifier_model_name, toxicity_settings
+from toxicity.conf import classifier_model_name, covered_languages, toxicity_settings
 from toxicity.selectors import queue_status, unscored_by_language
 
 
@@ -18,7 +18,8 @@ class Command(BaseCommand):
             self.stdout.write("Toxicity scoring is off (TOXICITY_BACKEND=off).")
         else:
             name = classifier_model_name(values)
-            languages = ", ".join(values.languages) or ("en" if values.backend == "profanity_check" else "all")
+            covered = covered_languages(values)
+            languages = "all" if covered is None else ", ".join(covered) or "none"
             self.stdout.write(f"Classifier: {values.backend}, model {name}, languages {languages}.")
         status = queue_status()
         since = f", the oldest since {status.oldest_queued_at:%Y-%m-%d %H:%M:%S %Z}" if status.oldest_queued_at else ""

@@ -11,3 +11,6 @@ WHITENOISE_USE_FINDERS = True
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# No toxicity scoring outside the tests that turn it on (tests/toxicity, the flag queue's toxicity tests): run in
+# place (eagerly) by the live server's threads, Celery's jobs would share its process-wide state across threads.
+TOXICITY_BACKEND = "off"

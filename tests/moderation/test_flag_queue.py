@@ -124,8 +124,7 @@ def test_the_page_costs_a_fixed_number_of_queries(client, moderator, django_asse
     make_flagged(count)
     client.force_login(moderator)
     client.get(PAGE_URL)  # the session and the user are read on every request
-    # The selector's 5, the session, the user, and the toxicity scoring's queue for the operators' line.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(PAGE_URL)
     assert response.status_code == 200
     assert response.content.decode().count('class="card queue-item"') == count

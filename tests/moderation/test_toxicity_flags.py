@@ -13,6 +13,11 @@ pytestmark = pytest.mark.django_db
 PAGE_URL = "/moderation/queue/"
 
 
+@pytest.fixture(autouse=True)
+def _scoring_on(settings):
+    settings.TOXICITY_BACKEND = "profanity_check"
+
+
 @pytest.fixture
 def toxic(monkeypatch):
     monkeypatch.setattr(scoring, "get_classifier", lambda values=None: KeywordClassifier())
@@ -23,11 +28,14 @@ def toxic(monkeypatch):
     return reply
 
 
-def test_the_page_shows_the_score_and_filters_the_toxicity_kind(client, moderator, toxic):
+def test_the_page_shows_the_score_and_filters_the_toxicity_kind(client, moderator, toxic, django_assert_num_queries):
     red_flagged = make_reply(make_prompt(), text="Something else")
     set_emoji(user=UserFactory(), message=red_flagged, emoji="red_flag")
     client.force_login(moderator)
-    html = client.get(PAGE_URL).content.decode()
+    client.get(PAGE_URL)  # the session and the user are read on every request
+    # The flag queue page's 7 (tests/moderation/test_flag_queue.py) and the line on toxicity scoring.
+    with django_assert_num_queries(8):
+        html = client.get(PAGE_URL).content.decode()
     assert "Only an idiot asks that." in html and "Something else" in html
     assert "toxicity 0.90 (keywords-1)" in html and "by the classifier" in html and "<code>keywords-1</code>" in html
     assert '<option value="toxicity">' in html
@@ -37,12 +45,15 @@ def test_the_page_shows_the_score_and_filters_the_toxicity_kind(client, moderato
     assert str(toxic.pk) not in reports_only
 
 
-def test_the_page_says_how_many_messages_wait_for_a_score(client, moderator, settings):
+def test_the_page_says_how_many_messages_wait_for_a_score(client, moderator, settings, django_assert_num_queries):
     prompt = make_prompt()
     queue_messages(message_ids=[prompt.pk, make_reply(prompt).pk])
     scoring.note_failure(RuntimeError("No model at /models/x"))
     client.force_login(moderator)
-    html = client.get(PAGE_URL).content.decode()
+    client.get(PAGE_URL)  # the session and the user are read on every request
+    # An empty queue: its one query, the session, the user, and one for the line on toxicity scoring.
+    with django_assert_num_queries(4):
+        html = client.get(PAGE_URL).content.decode()
     assert 'id="toxicity-status"' in html and "Toxicity scoring: 2 messages wait for a score" in html
     assert "Last failure: No model at /models/x" in html
     settings.TOXICITY_BACKEND = "off"

@@ -41,6 +41,12 @@ class KeywordClassifier(Classifier):
         return sum(len(call) for call in self.calls)
 
 
+@pytest.fixture(autouse=True)
+def _scoring_on(settings):
+    """The default backend, which the test settings turn off for the rest of the suite."""
+    settings.TOXICITY_BACKEND = "profanity_check"
+
+
 @pytest.fixture
 def use_classifier(monkeypatch):
     """Make ``classifier`` the one the job and the command load: ``use_classifier(KeywordClassifier())``."""

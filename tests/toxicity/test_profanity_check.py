@@ -51,6 +51,10 @@ def test_the_languages_setting_narrows_what_it_covers():
 
 
 def test_the_settings_choose_it_by_default_and_it_is_loaded_once(settings):
+    from oasst import settings as project_settings
+
+    assert project_settings.TOXICITY_BACKEND == "profanity_check"
+    del settings.TOXICITY_BACKEND
     values = toxicity_settings()
     assert values.backend == "profanity_check"
     first = get_classifier(values)

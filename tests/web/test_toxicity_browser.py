@@ -12,8 +12,10 @@ from tests.factories import UserFactory, make_prompt, make_reply
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_rude_reply_is_scored_and_a_moderator_finds_it_under_the_toxicity_kind(page, log_in, screenshot):
+def test_a_rude_reply_is_scored_and_a_moderator_finds_it_under_the_toxicity_kind(page, log_in, screenshot, settings):
     from playwright.sync_api import expect
+
+    settings.TOXICITY_BACKEND = "profanity_check"  # off in the test settings
 
     prompt = make_prompt(text="Tell me about whales")
     writer = UserFactory()

@@ -7,3 +7,9 @@ task_skipped = Signal()
 
 # A message received a red flag or a report. Arguments: message_id, tree_id, flagged_at.
 message_flagged = Signal()
+
+# A message's text was written: a new message from a task, or an edit of its text. Arguments: message_id,
+# edited (False for a new message), written_at. Sent inside the writing transaction, so that a receiver's rows stand
+# or fall with the message (a receiver must not fail it; what it does after the commit it registers with on_commit).
+# Imported messages are not announced.
+message_written = Signal()

@@ -107,6 +107,7 @@ class FlagQueueFilterForm(forms.Form):
             ("", _("Red flags and reports")),
             (flag_queue.KIND_RED_FLAG, _("Red flags")),
             (flag_queue.KIND_REPORT, _("Reports")),
+            (flag_queue.KIND_TOXICITY, _("Toxicity")),
         ],
     )
     state = forms.ChoiceField(

@@ -4,7 +4,11 @@ import uuid
 from datetime import datetime
 
 from annotation.models import REPLY_TASK_TYPES
-from moderation.services.automoderation import halt_if_skipped_too_often, moderate_flagged_message
+from moderation.services.automoderation import (
+    halt_if_skipped_too_often,
+    hide_toxic_message,
+    moderate_flagged_message,
+)
 
 
 def task_skipped(
@@ -19,3 +23,9 @@ def message_flagged(
     sender: object, *, message_id: uuid.UUID, tree_id: uuid.UUID, flagged_at: datetime, **kwargs: object
 ) -> None:
     moderate_flagged_message(message_id=message_id, now=flagged_at)
+
+
+def message_scored_toxic(
+    sender: object, *, message_id: uuid.UUID, model_name: str, score: float, scored_at: datetime, **kwargs: object
+) -> None:
+    hide_toxic_message(message_id=message_id, model_name=model_name, score=score, now=scored_at)

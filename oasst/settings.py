@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "annotation",
+    "toxicity",
     "moderation",
     "exports",
     "stats",
@@ -218,6 +219,8 @@ if NIGHTLY_RELEASE_HOUR >= 0:
         "task": "exports.jobs.request_nightly_release",
         "schedule": crontab(hour=NIGHTLY_RELEASE_HOUR, minute=0),
     }
+# What the scoring of new messages left over (a broker or a classifier that was down); see toxicity/jobs.py.
+CELERY_BEAT_SCHEDULE["score-toxicity"] = {"task": "toxicity.jobs.score_pending_messages", "schedule": 60}
 CELERY_BEAT_SCHEDULE["refresh-user-stats"] = {
     "task": "stats.jobs.refresh_user_stats",
     "schedule": env.int("USER_STATS_REFRESH_SECONDS", default=300),
@@ -291,6 +294,20 @@ DATASET_PRETTY_NAME = env.str("DATASET_PRETTY_NAME", default="Open Assistant Con
 HF_TOKEN = env.str("HF_TOKEN", default="")
 HF_DATASET_REPO_ID = env.str("HF_DATASET_REPO_ID", default="")
 HF_ENDPOINT = env.str("HF_ENDPOINT", default="https://huggingface.co")
+# Toxicity scoring (SPEC 7); the table of these settings is in toxicity/conf.py and README.md.
+TOXICITY_BACKEND = env.str("TOXICITY_BACKEND", default="profanity_check")
+TOXICITY_MODEL_PATH = env.str("TOXICITY_MODEL_PATH", default="")
+TOXICITY_MODEL_NAME = env.str("TOXICITY_MODEL_NAME", default="")
+TOXICITY_RUNTIME = env.str("TOXICITY_RUNTIME", default="auto")
+TOXICITY_LANGUAGES = env.list("TOXICITY_LANGUAGES", default=[])
+TOXICITY_LABEL_MAP = env.dict("TOXICITY_LABEL_MAP", default={})
+TOXICITY_BATCH_SIZE = env.int("TOXICITY_BATCH_SIZE", default=64)
+TOXICITY_THREADS = env.int("TOXICITY_THREADS", default=1)
+TOXICITY_MAX_LENGTH = env.int("TOXICITY_MAX_LENGTH", default=512)
+TOXICITY_FLAG_THRESHOLD = env.float("TOXICITY_FLAG_THRESHOLD", default=0.8)
+TOXICITY_HIDE_THRESHOLD = env.float("TOXICITY_HIDE_THRESHOLD", default=None)
+TOXICITY_EXPORT_MODELS = env.list("TOXICITY_EXPORT_MODELS", default=[])
+TOXICITY_JOB_TIME_LIMIT = env.int("TOXICITY_JOB_TIME_LIMIT", default=300)
 
 LOGGING = {
     "version": 1,

@@ -19,3 +19,6 @@ STORAGES = {
         "OPTIONS": {"location": VAR_DIR / "test-exports"},  # noqa: F405
     },
 }
+# No toxicity scoring outside the tests that turn it on (tests/toxicity, the flag queue's toxicity tests): run in
+# place (eagerly) by the live server's threads, Celery's jobs would share its process-wide state across threads.
+TOXICITY_BACKEND = "off"

@@ -9,7 +9,7 @@ from annotation.labels import LABELS_BY_NAME
 from annotation.message_text import check_message_text
 from annotation.models import EmojiReaction, Message, MessageRevision, Report
 from annotation.policies import can_edit_message, can_vote_on
-from annotation.signals import message_flagged
+from annotation.signals import message_flagged, message_written
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 THUMBS_UP, THUMBS_DOWN, RED_FLAG = "+1", "-1", "red_flag"
@@ -157,4 +157,5 @@ def edit_own_message(*, user: User, message: Message, text: str) -> Message:
         message.text = text
         message.edited_at = timezone.now()
         message.save(update_fields=["text", "edited_at"])
+        message_written.send(sender=Message, message_id=message.pk, edited=True, written_at=message.edited_at)
     return message

@@ -46,6 +46,7 @@ from annotation.services.claims import release_claim
 from annotation.services.drafts import discard_drafts, save_draft
 from annotation.services.task_handout import check_user, lock_task
 from annotation.services.tree_state import reply_limit
+from annotation.signals import message_written
 from core.errors import Conflict, DomainError, InvalidInput, RateLimited
 
 # A review's free-text comment, at most (SPEC 3: an optional comment).
@@ -161,12 +162,18 @@ def _submit_text(*, task: Task, user: User, text: str, lang: str | None) -> Mess
                 message = _add_reply(task=task, user=user, parent=parent, text=text, now=now)
         if error is None:
             _close_done(task, now, result={"message_id": str(message.pk)}, message=message)
+            _announce_message(message, now)
             # The text is sent: neither it nor the texts offered to this task come back.
             discard_drafts(user=user, task=task)
     if error is not None:
         raise error
     record_activity(user=user, now=now)
     return message
+
+
+def _announce_message(message: Message, now: datetime) -> None:
+    """Tell other apps (toxicity scoring queues it) about the new message, inside its transaction."""
+    message_written.send(sender=Message, message_id=message.pk, edited=False, written_at=now)
 
 
 def _add_reply(*, task: Task, user: User, parent: Message, text: str, now: datetime) -> Message:

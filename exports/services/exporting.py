@@ -39,8 +39,10 @@ from exports.files import open_text
 from exports.filters import ExportFilter, Inclusion, anonymous_id
 from exports.jsoncodec import Verbatim, as_value, dumps, loads
 from exports.memory import rare_garbage_collection
-from exports.oasst_format import DETOXIFY_MODEL, TREE_EXTRA_KEY
+from exports.oasst_format import TREE_EXTRA_KEY
 from exports.pipeline import map_in_threads
+from toxicity.conf import export_model_names
+from toxicity.models import TOXICITY_REPORT_TYPE
 
 CHUNK_SIZE = 2000
 # Two threads read chunks at once, so that PostgreSQL works on one chunk while Python converts another; a
@@ -101,13 +103,20 @@ _RANKING_EVENT_JSON = Concat(
 )
 (ID, TREE, PARENT, AUTHOR, CREATED, TEXT, ROLE, LANG, REVIEW_COUNT, REVIEW_RESULT, DELETED, RANK, SYNTHETIC) = range(13)
 MODEL_NAME, EMOJIS, LABELS, EXTRA, DETOXIFY, EMOJI_EVENTS = range(13, 19)
-# A message's detoxify scores, looked up by the unique index on (message, model) for each message read: a
-# join with the scores of a chunk's messages made PostgreSQL scan all the scores, three times the work.
-DETOXIFY_TEXT = Subquery(
-    ToxicityScore.objects.filter(message=OuterRef("pk"), model_name=DETOXIFY_MODEL)
-    .annotate(scores_text=Cast("scores", TextField()))
-    .values("scores_text")
-)
+
+
+def _detoxify_text() -> Subquery:
+    """A message's detoxify scores: those of the first model of the export's list that scored it (toxicity.conf:
+    TOXICITY_EXPORT_MODELS, by default imported ``detoxify`` scores, then the configured classifier's). Looked up by the
+    unique index on (message, model) for each message read: a join with the scores of a chunk's messages made
+    PostgreSQL scan all the scores, three times the work."""
+    names = export_model_names()
+    scores = ToxicityScore.objects.filter(message=OuterRef("pk"), model_name__in=names)
+    if len(names) > 1:
+        scores = scores.order_by(Case(*(When(model_name=name, then=Value(i)) for i, name in enumerate(names))))[:1]
+    return Subquery(scores.annotate(scores_text=Cast("scores", TextField())).values("scores_text"))
+
+
 # The emoji events of a message, oldest first, by the unique index on (message, user, emoji) likewise.
 EMOJI_EVENTS_TEXT = Subquery(
     EmojiReaction.objects.filter(message=OuterRef("pk"))
@@ -287,6 +296,7 @@ class _Assembler:
         # message's events as JSON text, which the line takes as it is (a fifth of the export's Python
         # work). Anonymized, the ids in them are Python's to replace.
         self.events_in_sql = connection.vendor == "postgresql" and not self.anonymize and export_filter.events
+        self.detoxify_text = _detoxify_text()
 
     def fetch(self, trees: list[tuple]) -> _ChunkRows:
         # The chunk's trees are those the tree filter selects between its first and last id: a few
@@ -303,7 +313,7 @@ class _Assembler:
         messages = messages.annotate(
             **JSON_AS_TEXT,
             **_out("id", "tree_id", "parent_id", "author_id", "created_at"),
-            detoxify_text=DETOXIFY_TEXT,
+            detoxify_text=self.detoxify_text,
             emoji_events_text=EMOJI_EVENTS_TEXT if self.events_in_sql else Value(None, output_field=TextField()),
         )
         for row in messages.values_list(*MESSAGE_COLUMNS):
@@ -334,7 +344,11 @@ class _Assembler:
         else:
             self._add_rankings(events, rankings)
             self._add_reactions(events, EmojiReaction.objects.filter(in_chunk["message__tree__"]))
-        reports = Report.objects.filter(in_chunk["message__tree__"]).order_by("id")
+        # A classifier's flag (toxicity.services.scoring) is not a volunteer's report: its scores are in detoxify.
+        reports = Report.objects.filter(in_chunk["message__tree__"]).exclude(
+            report_type=TOXICITY_REPORT_TYPE, user__isnull=True
+        )
+        reports = reports.order_by("id")
         reports = reports.annotate(**_out("message_id", "user_id"))
         columns = ("message_id_out", "user_id_out", "report_type", "reason")
         for message, user, report_type, reason in reports.values_list(*columns):

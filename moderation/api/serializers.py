@@ -230,7 +230,10 @@ class FlagQueueQuerySerializer(serializers.Serializer):
 
     language = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Language code.")
     kind = serializers.ChoiceField(
-        required=False, allow_blank=True, choices=flag_queue.KINDS, help_text="Red flags or reports (both if empty)."
+        required=False,
+        allow_blank=True,
+        choices=flag_queue.KINDS,
+        help_text="Red flags, reports, or toxicity flags (a classifier's score above the threshold); all if empty.",
     )
     state = serializers.ChoiceField(
         required=False, allow_blank=True, choices=flag_queue.STATES, help_text="Default open."
@@ -259,7 +262,11 @@ class QueueUserSerializer(serializers.Serializer):
 
 
 class QueueReportSerializer(serializers.Serializer):
-    report_type = serializers.CharField(read_only=True, help_text="`red_flag` for a red flag.")
+    report_type = serializers.CharField(
+        read_only=True,
+        help_text="`red_flag` for a red flag; `toxicity` for a classifier's flag (the model in `reason`, its scores "
+        "in `labels`, no reporter).",
+    )
     reason = serializers.CharField(read_only=True)
     labels = serializers.JSONField(read_only=True)
     reporter_id = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)

@@ -1,4 +1,5 @@
-"""The flag queue (SPEC 5): messages that volunteers red-flagged or reported, one item per message.
+"""The flag queue (SPEC 5): messages that volunteers red-flagged or reported, or that a classifier scored above
+``TOXICITY_FLAG_THRESHOLD`` (a report of type ``toxicity``, see toxicity.services.scoring), one item per message.
 
 A message's state in the queue:
 
@@ -25,6 +26,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from annotation.models import Message, Report, Review
 from annotation.services.reactions import RED_FLAG
 from moderation.models import ModerationAction
+from toxicity.models import TOXICITY_REPORT_TYPE
 
 PAGE_SIZE = 25
 # Deeper pages are refused by the forms that parse a page number: an offset past PostgreSQL's bigint is an error,
@@ -33,8 +35,8 @@ MAX_PAGE = 10_000
 
 KIND_RED_FLAG = "red_flag"
 KIND_REPORT = "report"
-KINDS = (KIND_RED_FLAG, KIND_REPORT)
-# Toxicity above a threshold joins the queue as a third kind: its rows go through `_flag_rows` like the reports.
+KIND_TOXICITY = "toxicity"
+KINDS = (KIND_RED_FLAG, KIND_REPORT, KIND_TOXICITY)
 
 STATE_OPEN = "open"
 STATE_DISMISSED = "dismissed"
@@ -111,13 +113,19 @@ def _acted_on() -> Exists:
     return Exists(ModerationAction.objects.filter(message_id=OuterRef("message_id"), kind__in=ACTION_KINDS))
 
 
+def _of_kind(reports: QuerySet, kind: str | None) -> QuerySet:
+    if kind == KIND_RED_FLAG:
+        return reports.filter(report_type=RED_FLAG)
+    if kind == KIND_REPORT:
+        return reports.exclude(report_type__in=(RED_FLAG, TOXICITY_REPORT_TYPE))
+    if kind == KIND_TOXICITY:
+        return reports.filter(report_type=TOXICITY_REPORT_TYPE)
+    return reports
+
+
 def _flag_rows(*, language: str | None, kind: str | None, state: str | None) -> QuerySet:
     """One row per flagged message: its counts and newest report, filtered."""
-    reports = Report.objects.all()
-    if kind == KIND_RED_FLAG:
-        reports = reports.filter(report_type=RED_FLAG)
-    elif kind == KIND_REPORT:
-        reports = reports.exclude(report_type=RED_FLAG)
+    reports = _of_kind(Report.objects.all(), kind)
     if language:
         reports = reports.filter(message__lang=language)
     # Resolved reports pile up over the years: the open state reads only the messages with an open report, the
@@ -198,11 +206,7 @@ def _items(rows: list[dict], *, kind: str | None) -> list[FlagQueueItem]:
 
     reports: dict[UUID, list[Report]] = defaultdict(list)
     report_rows = Report.objects.filter(message_id__in=ids).select_related("user").order_by("-created_at", "-pk")
-    if kind == KIND_RED_FLAG:
-        report_rows = report_rows.filter(report_type=RED_FLAG)
-    elif kind == KIND_REPORT:
-        report_rows = report_rows.exclude(report_type=RED_FLAG)
-    for report in report_rows:
+    for report in _of_kind(report_rows, kind):
         reports[report.message_id].append(report)
 
     reviews: dict[UUID, list[Review]] = defaultdict(list)

@@ -17,6 +17,8 @@ from moderation.models import ModerationAction
 from moderation.services.audit import record_action
 from moderation.services.messages import hide_messages, subtree_ids
 from moderation.services.trees import lock_tree_with_messages, recheck_affected_trees
+from toxicity.conf import toxicity_settings
+from toxicity.models import TOXICITY_REPORT_TYPE
 
 
 def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None) -> bool:
@@ -50,8 +52,11 @@ def halt_if_skipped_too_often(*, tree_id: uuid.UUID, now: datetime | None = None
 
 
 def red_flag_count(message_id: uuid.UUID) -> int:
-    """Distinct users with an open report (a red flag is one) on the message: a dismissal starts the count anew."""
-    open_reports = Report.objects.filter(message_id=message_id, resolved_at__isnull=True)
+    """Distinct users with an open report (a red flag is one) on the message: a dismissal starts the count anew.
+    A toxicity flag is the classifier's, not a volunteer's: it does not count."""
+    open_reports = Report.objects.filter(message_id=message_id, resolved_at__isnull=True).exclude(
+        report_type=TOXICITY_REPORT_TYPE
+    )
     users = open_reports.exclude(user__isnull=True).values("user").distinct().count()
     return users + open_reports.filter(user__isnull=True).count()
 
@@ -109,3 +114,52 @@ def moderate_flagged_message(*, message_id: uuid.UUID, now: datetime | None = No
             details=details,
         )
         return "hide_message"
+
+
+def hide_toxic_message(
+    *, message_id: uuid.UUID, model_name: str, score: float, now: datetime | None = None
+) -> list[uuid.UUID] | None:
+    """A message a classifier scored at or above ``TOXICITY_HIDE_THRESHOLD`` (off when unset) is hidden with its
+    subtree, once per model: a moderator who restores it is not overruled by the next scoring. Returns the ids
+    hidden, or None."""
+    threshold = toxicity_settings().hide_threshold
+    if threshold is None or score < threshold:
+        return None
+    now = now or timezone.now()
+    message = Message.objects.filter(pk=message_id, deleted=False).only("pk", "tree_id").first()
+    if message is None:
+        return None
+    with transaction.atomic():
+        tree = lock_tree_with_messages(message.tree_id)
+        message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+        done_before = ModerationAction.objects.filter(
+            message=message,
+            kind=ModerationAction.Kind.AUTO,
+            details__rule="toxicity_hide_threshold",
+            details__model=model_name,
+        ).exists()
+        if message.deleted or done_before:
+            return None
+        hidden = hide_messages(
+            message_ids=subtree_ids(tree_id=tree.pk, root_ids=[message.pk]), resolved_by=None, now=now
+        )
+        states = recheck_affected_trees(tree_ids=[tree.pk], now=now)
+        record_action(
+            moderator=None,
+            kind=ModerationAction.Kind.AUTO,
+            reason=_("A classifier (%(model)s) scored the message's toxicity %(score).2f.")
+            % {"model": model_name, "score": score},
+            message=message,
+            tree=tree,
+            target_user=message.author,
+            details={
+                "rule": "toxicity_hide_threshold",
+                "model": model_name,
+                "score": score,
+                "threshold": threshold,
+                "action": "hide_message",
+                "hidden_ids": [str(pk) for pk in hidden],
+                "tree_state": states[str(tree.pk)],
+            },
+        )
+    return hidden

@@ -21,6 +21,7 @@ from annotation.message_text import check_message_text
 from annotation.models import Message, MessageRevision, Report, TreeState
 from annotation.services.task_handout import release_tasks_on_messages
 from annotation.services.tree_state_changes import set_state
+from annotation.signals import message_written
 from moderation.errors import AlreadyHidden, NotHidden, TextUnchanged
 from moderation.models import ModerationAction
 from moderation.services.audit import check_moderator, record_action
@@ -151,4 +152,5 @@ def edit_message(*, moderator: User, message: Message, text: str, reason: str) -
             target_user=message.author,
             details={"text": {"before": old, "after": text}},
         )
+        message_written.send(sender=Message, message_id=message.pk, edited=True, written_at=message.edited_at)
     return message

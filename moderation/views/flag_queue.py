@@ -20,6 +20,8 @@ from moderation.forms import FlagActionForm, FlagEditForm, FlagQueueFilterForm
 from moderation.selectors.flag_queue import flag_queue as flag_queue_page
 from moderation.selectors.moderated import moderated_message
 from moderation.services import flags, messages, trees
+from toxicity.conf import toxicity_settings
+from toxicity.selectors import queue_status
 
 FILTER_NAMES = ("language", "kind", "state", "sort", "page")
 
@@ -47,8 +49,11 @@ def _queue_context(data: QueryDict) -> dict:
 @moderator_required
 def flag_queue(request: HttpRequest) -> HttpResponse:
     context = _queue_context(request.GET)
-    template = "moderation/partials/flag_queue_results.html" if request.htmx else "moderation/flag_queue.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "moderation/partials/flag_queue_results.html", context)
+    # The operators' line on toxicity scoring: how many messages wait for a score (one query, full page only).
+    context["toxicity"] = queue_status() if toxicity_settings().enabled else None
+    return render(request, "moderation/flag_queue.html", context)
 
 
 def _message_or_404(message_id: UUID) -> Message:

@@ -1,0 +1,346 @@
+"""Scoring messages (SPEC 7): the queue of new messages, the job's batches, and back-fills of old messages.
+
+A message written through a task (or edited) is queued once its transaction commits (``queue_messages``, from the
+``message_written`` signal) and a job is asked to score the queue. A job takes the oldest waiting messages, as many
+as ``TOXICITY_BATCH_SIZE``, skipping those another job holds (``SKIP LOCKED``), so that when many messages arrive
+one job scores them together and the jobs asked for by the others find nothing left to do. Scores are stored per
+(message, model) as an upsert, so scoring twice is harmless. A message the classifier does not cover (its
+language) leaves the queue unscored, for a back-fill with a backend that covers it. Imported messages are not
+queued: ``backfill`` scores them, in id order, resumable.
+
+A message scored at or above ``TOXICITY_FLAG_THRESHOLD`` gets one flag per model: a ``Report`` of type
+``toxicity`` without a user, which puts it in the moderators' flag queue. Once committed, the
+``message_scored_toxic`` signal tells moderation, which may hide it (``TOXICITY_HIDE_THRESHOLD``).
+
+When the classifier cannot be loaded or fails, nothing is lost: the messages were accepted, stay queued, and the
+job is retried with back-off; the failure is noted for ``toxicity_status`` and the flag queue page.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from celery.exceptions import Retry, SoftTimeLimitExceeded
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from annotation.models import Message, Report, ToxicityScore
+from toxicity.classifiers import Classifier, get_classifier, headline_score
+from toxicity.conf import toxicity_settings
+from toxicity.errors import ClassifierFailed, ClassifierUnavailable
+from toxicity.models import MAX_ATTEMPTS, TOXICITY_REPORT_TYPE, PendingScore
+from toxicity.signals import message_scored_toxic
+
+logger = logging.getLogger(__name__)
+LAST_FAILURE_KEY = "toxicity:last_failure"
+# What a classifier that works at all can score.
+CANARY_TEXT = "Hello, how are you?"
+
+
+@dataclass
+class ScoreRun:
+    """What one job run or one back-fill batch did."""
+
+    scored: int = 0
+    # Messages in a language the classifier does not cover: left unscored.
+    not_covered: int = 0
+    flagged: int = 0
+    failed: int = 0
+    # The job took a full batch: more may wait.
+    more: bool = False
+    last_id: uuid.UUID | None = None
+    # The messages scored at or above the flag threshold, for the signal.
+    toxic: list[dict] = field(default_factory=list)
+    # {message_id, error} of the messages the classifier failed on.
+    failures: list[dict] = field(default_factory=list)
+
+    def add(self, other: "ScoreRun") -> None:
+        self.scored += other.scored
+        self.not_covered += other.not_covered
+        self.flagged += other.flagged
+        self.failed += other.failed
+        self.last_id = other.last_id or self.last_id
+
+
+# --- The queue ----------------------------------------------------------------------------------------------------
+
+
+def queue_messages(*, message_ids: Iterable[uuid.UUID], now: datetime | None = None) -> int:
+    """Queue messages for scoring and, once committed, ask a job to score them. Returns how many ids were given.
+
+    A message already waiting is queued anew (an edited text: the attempts start over). If a job is scoring it
+    right now, this waits for that batch to commit and queues it again, so that the new text is scored too.
+    """
+    now = now or timezone.now()
+    rows = [PendingScore(message_id=pk, queued_at=now) for pk in dict.fromkeys(message_ids)]
+    if not rows:
+        return 0
+    PendingScore.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["message"], update_fields=["queued_at", "attempts"]
+    )
+    transaction.on_commit(request_scoring, robust=True)
+    return len(rows)
+
+
+def request_scoring() -> None:
+    """Ask a worker to score the queue; a broker that does not answer leaves it to the periodic job."""
+    from toxicity.jobs import score_pending_messages
+
+    try:
+        score_pending_messages.delay()
+    except Retry as retry:
+        # Run in place (CELERY_TASK_ALWAYS_EAGER) and failed: the periodic run will score the queue.
+        logger.warning("Toxicity scoring failed (%s); the messages wait for the periodic run", retry.exc)
+    except Exception:
+        logger.exception("Could not enqueue the toxicity scoring job; the periodic run will score the queue")
+
+
+def score_pending(*, classifier: Classifier | None = None, limit: int | None = None) -> ScoreRun:
+    """Score the oldest waiting messages (at most ``limit``, default TOXICITY_BATCH_SIZE) in one transaction.
+
+    Raises ClassifierUnavailable or ClassifierFailed when the classifier cannot score at all: the messages stay
+    queued for the job's retry. A message the classifier fails on while it scores the rest of its batch is tried
+    again later, at most MAX_ATTEMPTS times.
+    """
+    values = toxicity_settings()
+    limit = limit or values.batch_size
+    try:
+        with transaction.atomic():
+            _relaxed_commit()
+            # The queue rows are locked (not the messages: a volunteer may react to one meanwhile).
+            waiting = (
+                PendingScore.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(attempts__lt=MAX_ATTEMPTS)
+                .order_by("queued_at", "message_id")
+                .values_list("message_id", "message__lang", "message__text", "message__deleted")[:limit]
+            )
+            rows = list(waiting)
+            if not rows:
+                return ScoreRun()
+            ids = [row[0] for row in rows]
+            classifier = classifier or get_classifier(values)
+            run = _score_rows(rows, classifier=classifier, flag=True, now=timezone.now())
+            failed = {item["message_id"] for item in run.failures}
+            PendingScore.objects.filter(message_id__in=[pk for pk in ids if pk not in failed]).delete()
+            if failed:
+                _note_attempts(run.failures)
+            run.more = len(ids) == limit
+            _announce_toxic(run)
+    except (ClassifierUnavailable, ClassifierFailed, SoftTimeLimitExceeded) as error:
+        note_failure(error)
+        raise
+    if run.scored:
+        cache.delete(LAST_FAILURE_KEY)
+    return run
+
+
+def drain_queue(*, seconds: float, classifier: Classifier | None = None) -> ScoreRun:
+    """Score batch after batch while the queue holds some and ``seconds`` are not over (a job's budget); ``more``
+    says whether messages may still wait."""
+    deadline = time.monotonic() + seconds
+    total = ScoreRun()
+    while True:
+        run = score_pending(classifier=classifier)
+        total.add(run)
+        total.more = run.more
+        if not run.more or time.monotonic() >= deadline:
+            return total
+
+
+def _note_attempts(failures: list[dict]) -> None:
+    errors = {item["message_id"]: item["error"] for item in failures}
+    for row in PendingScore.objects.filter(message_id__in=errors):
+        row.attempts += 1
+        row.last_error = errors.get(row.message_id, "")[:2000]
+        row.save(update_fields=["attempts", "last_error"])
+
+
+def note_failure(error: Exception) -> None:
+    """Keep the last failure for the operators' status line (the cache: no table row to keep in step)."""
+    text = str(error) or type(error).__name__
+    cache.set(LAST_FAILURE_KEY, {"at": timezone.now().isoformat(), "error": text[:500]}, timeout=7 * 86400)
+
+
+def last_failure() -> dict | None:
+    return cache.get(LAST_FAILURE_KEY)
+
+
+# --- Back-fill ----------------------------------------------------------------------------------------------------
+
+
+def backfill_candidates(
+    *, classifier: Classifier, missing_only: bool = True, languages: Sequence[str] = (), after: uuid.UUID | None = None
+) -> QuerySet:
+    """The messages a back-fill scores, in id order: those in the languages asked for (default: all) that the
+    classifier covers, and with ``missing_only`` only those it has not scored yet."""
+    messages = Message.objects.all()
+    codes = [code for code in languages if code]
+    if codes:
+        messages = messages.filter(_languages_q(codes))
+    if classifier.languages is not None:
+        messages = messages.filter(_languages_q(sorted(classifier.languages)))
+    if missing_only:
+        scored = ToxicityScore.objects.filter(message=OuterRef("pk"), model_name=classifier.model_name)
+        messages = messages.filter(~Exists(scored))
+    if after is not None:
+        messages = messages.filter(pk__gt=after)
+    return messages.order_by("pk")
+
+
+def _languages_q(codes: Sequence[str]) -> Q:
+    q = Q()
+    for code in codes:
+        q |= Q(lang__iexact=code) | Q(lang__istartswith=f"{code}-") | Q(lang__istartswith=f"{code}_")
+    return q
+
+
+def backfill(
+    *,
+    classifier: Classifier | None = None,
+    missing_only: bool = True,
+    languages: Sequence[str] = (),
+    after: uuid.UUID | None = None,
+    flag: bool = True,
+    batch_size: int | None = None,
+    on_batch: Callable[[ScoreRun], None] | None = None,
+) -> ScoreRun:
+    """Score old messages (imports included) in id order, one transaction per batch, so that an interrupted
+    back-fill keeps what it did: run again with ``missing_only`` (or from ``after``, the last id done) to go on.
+    ``on_batch`` hears of each committed batch (progress)."""
+    classifier = classifier or get_classifier()
+    batch_size = batch_size or classifier.batch_size
+    total = ScoreRun(last_id=after)
+    while True:
+        candidates = backfill_candidates(
+            classifier=classifier, missing_only=missing_only, languages=languages, after=total.last_id
+        )
+        rows = list(candidates.values_list("pk", "lang", "text", "deleted")[:batch_size])
+        if not rows:
+            return total
+        with transaction.atomic():
+            _relaxed_commit()
+            run = _score_rows(rows, classifier=classifier, flag=flag, now=timezone.now())
+            # A message waiting in the queue is done too (one the classifier failed on stays missing).
+            failed = {item["message_id"] for item in run.failures}
+            PendingScore.objects.filter(message_id__in=[row[0] for row in rows if row[0] not in failed]).delete()
+            run.last_id = rows[-1][0]
+            _announce_toxic(run)
+        total.add(run)
+        if on_batch is not None:
+            on_batch(run)
+
+
+# --- Scoring and storing ------------------------------------------------------------------------------------------
+
+
+def _relaxed_commit() -> None:
+    """A batch's commit does not wait for the disk: lost in a crash, the batch is lost whole (its queue rows come
+    back with its scores gone) and is scored again; meanwhile the job does not spend a disk flush per batch."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO off")
+
+
+def _predict(classifier: Classifier, texts: list[str]) -> list[dict[str, float]]:
+    try:
+        scores = classifier.predict(texts)
+    except SoftTimeLimitExceeded:
+        # Out of time: the job gives up this batch as a whole and is retried.
+        raise
+    except Exception as error:
+        raise ClassifierFailed(f"{type(error).__name__}: {error}") from error
+    if len(scores) != len(texts):
+        raise ClassifierFailed(f"The classifier gave {len(scores)} results for {len(texts)} texts.")
+    return scores
+
+
+def _score_rows(rows: list[tuple], *, classifier: Classifier, flag: bool, now: datetime) -> ScoreRun:
+    """Score ``rows`` (id, lang, text, deleted) and store the scores and flags; inside the caller's transaction."""
+    run = ScoreRun()
+    failures = run.failures
+    covered = [row for row in rows if classifier.covers(row[1])]
+    run.not_covered = len(rows) - len(covered)
+    if not covered:
+        return run
+    try:
+        results: list[dict[str, float] | None] = list(_predict(classifier, [row[2] for row in covered]))
+    except ClassifierFailed:
+        # A text may be what breaks the batch, or the classifier itself may be broken: a harmless text tells which.
+        # Broken, the whole batch waits for the job's retry; else each text is scored alone and the ones it
+        # fails on are counted against their messages.
+        _predict(classifier, [CANARY_TEXT])
+        results = []
+        for row in covered:
+            try:
+                results.append(_predict(classifier, [row[2]])[0])
+            except ClassifierFailed as single:
+                results.append(None)
+                failures.append({"message_id": row[0], "error": str(single)})
+    scored = [(row, scores) for row, scores in zip(covered, results, strict=True) if scores is not None]
+    run.failed = len(failures)
+    if not scored:
+        return run
+    model_name = classifier.model_name
+    ToxicityScore.objects.bulk_create(
+        [
+            ToxicityScore(message_id=row[0], model_name=model_name, scores=scores, created_at=now)
+            for row, scores in scored
+        ],
+        update_conflicts=True,
+        unique_fields=["message", "model_name"],
+        update_fields=["scores", "created_at"],
+    )
+    run.scored = len(scored)
+    threshold = toxicity_settings().flag_threshold
+    toxic = [(row, scores) for row, scores in scored if headline_score(scores) >= threshold]
+    if toxic:
+        run.toxic = [
+            {"message_id": row[0], "model_name": model_name, "score": headline_score(scores), "scores": scores}
+            for row, scores in toxic
+        ]
+        if flag:
+            run.flagged = _flag(toxic, model_name=model_name)
+    return run
+
+
+def _flag(toxic: list[tuple], *, model_name: str) -> int:
+    """One toxicity flag per (message, model), whether or not a moderator dealt with an earlier one: the upsert
+    above holds the score rows' locks, so a concurrent scoring of the same messages waits and sees these flags."""
+    live = {row[0]: scores for row, scores in toxic if not row[3]}
+    flagged = set(
+        Report.objects.filter(message_id__in=live, report_type=TOXICITY_REPORT_TYPE, reason=model_name).values_list(
+            "message_id", flat=True
+        )
+    )
+    new = [
+        Report(
+            message_id=pk,
+            user=None,
+            report_type=TOXICITY_REPORT_TYPE,
+            reason=model_name,
+            labels={name: round(value, 4) for name, value in scores.items()},
+        )
+        for pk, scores in live.items()
+        if pk not in flagged
+    ]
+    Report.objects.bulk_create(new)
+    return len(new)
+
+
+def _announce_toxic(run: ScoreRun) -> None:
+    if not run.toxic:
+        return
+    toxic, scored_at = list(run.toxic), timezone.now()
+
+    def send() -> None:
+        for item in toxic:
+            for receiver, error in message_scored_toxic.send_robust(sender=ToxicityScore, scored_at=scored_at, **item):
+                if isinstance(error, Exception):
+                    logger.error("%s failed on toxic message %s", receiver, item["message_id"], exc_info=error)
+
+    transaction.on_commit(send, robust=True)

@@ -9,11 +9,11 @@ message (``ExportFilter.everything()``: all states, deleted, rejected and synthe
 the files hold all of the reference scale's messages; the trees keep the states the generator gives them.
 
 Each file is written by a separate process through the product (an export job run by ``run_export`` of
-exports.services.export_jobs, as the worker runs it, called by this script's ``--write`` mode), once for all
-trees and once for the trees created up to 2023-03-09 (about half): its peak resident memory must not grow with the number of trees, and stay under 250 MB. The floor is
-PostgreSQL's own ``COPY (SELECT ...) TO STDOUT`` of the same message rows (with their detoxify scores and their
-tree's state), read by a client that does nothing with them; and the same plus the rows of their events
-(rankings, reactions, reports), which a tree file holds too.
+exports.services.export_jobs, as the worker runs it, called by this script's ``--write`` mode), once for all trees
+and once for the trees created up to 2023-03-09 (about half): its peak resident memory must not grow with the number
+of trees, and stay under 250 MB. The floor is PostgreSQL's own ``COPY (SELECT ...) TO STDOUT`` of the same message
+rows (with their detoxify scores and their tree's state), read by a client that does nothing with them; and the same
+plus the rows of their events (rankings, reactions, reports), which a tree file holds too.
 """
 
 import argparse

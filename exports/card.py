@@ -77,6 +77,7 @@ def render_card(
         _loading(files, repo_id=repo_id),
         _statistics(statistics),
         _agreement(statistics),
+        _toxicity(statistics),
         _selection(statistics),
         "## " + _("License") + "\n\n" + _("The data is released under the %(license)s license.") % {"license": license},
     ]
@@ -283,6 +284,30 @@ def _agreement(statistics: Mapping[str, Any]) -> str:
             }
         )
     return "\n\n".join(parts)
+
+
+def _toxicity(statistics: Mapping[str, Any]) -> str:
+    toxicity = statistics.get("toxicity") or {}
+    languages = {lang: dist for lang, dist in (toxicity.get("by_language") or {}).items() if dist["scored"]}
+    if not languages:
+        return ""
+    text = _(
+        "The `toxicity` score of the `detoxify` field, per language: how many messages have one, its mean, and "
+        "the share at or above %(threshold)s, the score from which a message goes to the moderators. Messages in "
+        "languages the classifier does not cover have no score."
+    ) % {"threshold": _decimal(toxicity.get("threshold"))}
+    rows = [
+        [
+            f"`{lang}`",
+            _number(dist["scored"]),
+            _number(dist["messages"]),
+            _decimal(dist["mean"]),
+            f"{dist['flagged'] / dist['scored']:.1%}",
+        ]
+        for lang, dist in languages.items()
+    ]
+    header = [_("Language"), _("Scored"), _("Messages"), _("Mean toxicity"), _("At or above the threshold")]
+    return "\n\n".join(["## " + _("Toxicity"), text, _table(header, rows)])
 
 
 def _selection(statistics: Mapping[str, Any]) -> str:

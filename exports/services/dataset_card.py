@@ -31,6 +31,8 @@ from exports.plots import render_plots
 from exports.releases import CARD_NAME, ReleaseFile, release_files, storage_name
 from exports.selection import released_messages
 from exports.storage import export_storage
+from toxicity.conf import toxicity_settings
+from toxicity.selectors import score_distribution
 
 logger = logging.getLogger(__name__)
 ROWS_PER_FETCH = 5000
@@ -100,6 +102,26 @@ def collect_statistics(export_filter: ExportFilter) -> dict[str, Any]:
         "agreement": {
             "labels": stats.label_agreement(_review_ratings(messages)),
             "ranking": stats.ranking_agreement(stats.ranking_positions(_rankings(messages))),
+        },
+        "toxicity": _toxicity_statistics(messages),
+    }
+
+
+def _toxicity_statistics(messages: QuerySet) -> dict[str, Any]:
+    """Per language, the distribution of the ``toxicity`` score the files' ``detoxify`` field holds."""
+    threshold = toxicity_settings().flag_threshold
+    distribution = score_distribution(messages=messages, threshold=threshold)
+    return {
+        "threshold": threshold,
+        "by_language": {
+            lang: {
+                "messages": dist.messages,
+                "scored": dist.scored,
+                "mean": dist.mean,
+                "flagged": dist.flagged,
+                "histogram": dist.histogram,
+            }
+            for lang, dist in sorted(distribution.items())
         },
     }
 

@@ -68,7 +68,7 @@ def rated(trees):
 
 
 def test_statistics_of_the_default_release_filter(rated, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         statistics = collect_statistics(ExportFilter(anonymize_seed="secret"))
 
     assert statistics["filter"]["states"] == ["ready_for_export"]
@@ -100,6 +100,30 @@ def test_statistics_of_the_default_release_filter(rated, django_assert_num_queri
     assert ranking["alpha"] == pytest.approx(0.375)
     assert (ranking["parents"], ranking["rankings"], ranking["kendall_w_parents"]) == (2, 4, 2)
     assert ranking["kendall_w"] == pytest.approx(0.375)
+
+
+def test_toxicity_distribution_per_language(rated, settings, make_release):
+    """The card reports the toxicity score of the files' detoxify field per language, released messages only."""
+    from annotation.models import ToxicityScore
+
+    settings.TOXICITY_FLAG_THRESHOLD = 0.8
+    t = rated
+    model = "detoxify"  # the first of the export's models by default: scores imported with the data
+    for name, score in (("p1", 0.1), ("a1", 0.9), ("f1", 0.5), ("p2", 0.95), ("a2", 0.99)):
+        ToxicityScore.objects.create(message=t[name], model_name=model, scores={"toxicity": score})
+    toxicity = collect_statistics(ExportFilter())["toxicity"]
+    assert toxicity["threshold"] == 0.8
+    en, de = toxicity["by_language"]["en"], toxicity["by_language"]["de"]
+    # a2 is deleted: not in the release, not counted.
+    assert (en["messages"], en["scored"], en["flagged"]) == (3, 3, 1)
+    assert en["mean"] == pytest.approx(0.5)
+    assert (de["messages"], de["scored"], de["flagged"]) == (3, 1, 1)
+    assert sum(en["histogram"]) == 3 and en["histogram"][9] == 1
+
+    release = write_dataset_card(release_id=make_release().pk)
+    section = release.card.split("## Toxicity", 1)[1]
+    assert "| `de` | 1 | 3 | 0.950 | 100.0% |" in section
+    assert "| `en` | 3 | 3 | 0.500 | 33.3% |" in section
 
 
 def test_statistics_of_every_state(rated):

@@ -8,6 +8,7 @@ from annotation.models import Message, TaskType, ToxicityScore
 from annotation.services.submissions import submit_text
 from annotation.services.task_handout import request_task
 from tests.factories import UserFactory, make_prompt, make_reply
+from toxicity.services import scoring
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,9 +21,11 @@ def test_a_rude_reply_is_scored_and_a_moderator_finds_it_under_the_toxicity_kind
     prompt = make_prompt(text="Tell me about whales")
     writer = UserFactory()
     task = request_task(user=writer, lang="en", task_type=TaskType.ASSISTANT_REPLY)
-    # Committed at once (no test transaction here): the job runs in place and scores it.
+    # Committed at once (no test transaction here), the message waits for its score; the job's service scores it
+    # (here in place: whether the job itself runs eagerly depends on Celery state other tests leave behind).
     rude = submit_text(task=task, user=writer, text="Shut up, you stupid worthless idiot.")
     kind = make_reply(prompt, text="Whales are mammals")
+    scoring.drain_queue(seconds=30)
     score = ToxicityScore.objects.get(message=rude)
     assert score.model_name.startswith("alt-profanity-check") and score.scores["toxicity"] > 0.8
 

@@ -3,7 +3,7 @@
 import pytest
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, transaction
 
 from annotation.models import Message, Report, TaskType, ToxicityScore
 from annotation.services.reactions import edit_own_message
@@ -23,7 +23,7 @@ from toxicity.errors import ClassifierFailed, ClassifierUnavailable
 from toxicity.models import MAX_ATTEMPTS, TOXICITY_REPORT_TYPE, PendingScore
 from toxicity.selectors import queue_status
 from toxicity.services import scoring
-from toxicity.services.scoring import queue_messages, score_pending
+from toxicity.services.scoring import queue_messages, queue_written_message, score_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -278,15 +278,45 @@ def test_a_message_that_breaks_the_classifier_does_not_hold_up_the_others(use_cl
 
 
 def test_a_queueing_failure_never_fails_the_submission(classifier, monkeypatch, django_capture_on_commit_callbacks):
-    def broken(**kwargs):
-        # A failed statement: in PostgreSQL it spoils the transaction it runs in, here only the savepoint.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM no_such_table")
-
-    monkeypatch.setattr("toxicity.receivers.queue_messages", broken)
+    # A failed statement: in PostgreSQL it spoils the transaction it runs in, here only the savepoint.
+    monkeypatch.setattr(scoring, "_QUEUE_ONE_SQL", "INSERT INTO no_such_table (message_id, queued_at) VALUES (%s, %s)")
     with django_capture_on_commit_callbacks(execute=True):
         reply, _ = submit_reply("Fine text.")
     assert Message.objects.filter(pk=reply.pk).exists() and not PendingScore.objects.exists()
+
+
+def test_a_failed_queueing_leaves_the_transaction_usable(monkeypatch, django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    monkeypatch.setattr(scoring, "_QUEUE_ONE_SQL", "INSERT INTO no_such_table (message_id, queued_at) VALUES (%s, %s)")
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(DatabaseError):
+            queue_written_message(message_id=prompt.pk)
+        assert Message.objects.filter(pk=prompt.pk).exists()
+    assert not callbacks and not PendingScore.objects.exists()
+
+
+@pytest.mark.postgres
+def test_queueing_a_written_message_is_one_round_trip(django_assert_num_queries, django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    # The savepoint, the upsert and its release in one query.
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1):
+        queue_written_message(message_id=prompt.pk)
+    assert PendingScore.objects.get().message_id == prompt.pk and len(callbacks) == 1
+
+
+def test_queueing_a_waiting_message_again_starts_its_attempts_over(django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    with transaction.atomic(), django_capture_on_commit_callbacks():
+        queue_written_message(message_id=prompt.pk)
+        PendingScore.objects.filter(pk=prompt.pk).update(attempts=2)
+        queue_written_message(message_id=prompt.pk)
+    assert PendingScore.objects.get().attempts == 0
+
+
+def test_queueing_outside_a_transaction_commits_at_once(django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    queue_written_message(message_id=prompt.pk)
+    assert PendingScore.objects.get().message_id == prompt.pk
 
 
 def test_scoring_is_off_with_the_off_backend(settings, django_capture_on_commit_callbacks):

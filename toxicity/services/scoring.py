@@ -87,6 +87,42 @@ def queue_messages(*, message_ids: Iterable[uuid.UUID], now: datetime | None = N
     return len(rows)
 
 
+# One message queued as in queue_messages, in one statement (the queue's table name is filled in on first use).
+_QUEUE_ONE_SQL = (
+    "INSERT INTO {table} (message_id, queued_at, attempts, last_error) VALUES (%s, %s, 0, '') "
+    "ON CONFLICT (message_id) DO UPDATE SET queued_at = EXCLUDED.queued_at, attempts = EXCLUDED.attempts"
+)
+_SAVEPOINT = "toxicity_queue"
+
+
+def queue_written_message(*, message_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Queue a message inside the transaction that writes it (a submission or an edit), so that a failure here
+    leaves that transaction usable: the message is accepted either way (and a back-fill scores it if this failed).
+
+    On PostgreSQL with client-side parameters (Django's default) the savepoint, the upsert and its release go to
+    the server as one query, one round-trip instead of three; elsewhere a savepoint of Django's own.
+    """
+    now = now or timezone.now()
+    sql = _QUEUE_ONE_SQL.format(table=connection.ops.quote_name(PendingScore._meta.db_table))
+    if not (connection.in_atomic_block and _multi_statement_queries()):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [message_id, now])
+    else:
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute(f"SAVEPOINT {_SAVEPOINT}; {sql}; RELEASE SAVEPOINT {_SAVEPOINT}", [message_id, now])
+            except Exception:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}; RELEASE SAVEPOINT {_SAVEPOINT}")
+                raise
+    transaction.on_commit(request_scoring, robust=True)
+
+
+def _multi_statement_queries() -> bool:
+    """Whether one ``execute`` may hold several statements: PostgreSQL without server-side parameter binding."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and options.get("server_side_binding") is not True
+
+
 def request_scoring() -> None:
     """Ask a worker to score the queue; a broker that does not answer leaves it to the periodic job."""
     from toxicity.jobs import score_pending_messages
@@ -100,12 +136,15 @@ def request_scoring() -> None:
         logger.exception("Could not enqueue the toxicity scoring job; the periodic run will score the queue")
 
 
-def score_pending(*, classifier: Classifier | None = None, limit: int | None = None) -> ScoreRun:
+def score_pending(
+    *, classifier: Classifier | None = None, limit: int | None = None, clear_failure: bool = True
+) -> ScoreRun:
     """Score the oldest waiting messages (at most ``limit``, default TOXICITY_BATCH_SIZE) in one transaction.
 
     Raises ClassifierUnavailable or ClassifierFailed when the classifier cannot score at all: the messages stay
     queued for the job's retry. A message the classifier fails on while it scores the rest of its batch is tried
-    again later, at most MAX_ATTEMPTS times.
+    again later, at most MAX_ATTEMPTS times. A batch that scores clears the last failure noted (``clear_failure``;
+    a drain clears it once, not per batch).
     """
     values = toxicity_settings()
     limit = limit or values.batch_size
@@ -134,7 +173,7 @@ def score_pending(*, classifier: Classifier | None = None, limit: int | None = N
     except (ClassifierUnavailable, ClassifierFailed, SoftTimeLimitExceeded) as error:
         note_failure(error)
         raise
-    if run.scored:
+    if run.scored and clear_failure:
         cache.delete(LAST_FAILURE_KEY)
     return run
 
@@ -145,10 +184,12 @@ def drain_queue(*, seconds: float, classifier: Classifier | None = None) -> Scor
     deadline = time.monotonic() + seconds
     total = ScoreRun()
     while True:
-        run = score_pending(classifier=classifier)
+        run = score_pending(classifier=classifier, clear_failure=False)
         total.add(run)
         total.more = run.more
         if not run.more or time.monotonic() >= deadline:
+            if total.scored:
+                cache.delete(LAST_FAILURE_KEY)
             return total
 
 

@@ -117,6 +117,38 @@ def floor(classifier, texts: list[str], batch_size: int) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def store_floor(ids: list, batch_size: int) -> float:
+    """Messages per second of the least database work the job does per message, with no classifier: per batch of
+    ``batch_size``, one transaction (``synchronous_commit`` off, as the job's) holding one multi-row INSERT of the
+    score rows and one DELETE of the queue rows, in plain SQL."""
+    import json
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from annotation.models import ToxicityScore
+    from toxicity.models import PendingScore
+
+    clear_scores()
+    now = timezone.now()
+    PendingScore.objects.bulk_create([PendingScore(message_id=pk, queued_at=now) for pk in ids], batch_size=5000)
+    scores, pending = ToxicityScore._meta.db_table, PendingScore._meta.db_table
+    started = time.perf_counter()
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        params = []
+        for pk in batch:
+            params += [pk, "store-floor", json.dumps({"toxicity": 0.01}), now]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO off")
+            cursor.execute(f"INSERT INTO {scores} (message_id, model_name, scores, created_at) VALUES {values}", params)
+            cursor.execute(f"DELETE FROM {pending} WHERE message_id = ANY(%s)", [batch])
+    rate = len(ids) / (time.perf_counter() - started)
+    clear_scores()
+    return rate
+
+
 def job_path(ids: list) -> dict[str, float]:
     """Queue every message (one transaction each), then a running worker runs the job until the queue is empty."""
     from django.db import connection, transaction
@@ -216,6 +248,7 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
+    bounds = []
     with tempfile.TemporaryDirectory() as folder:
         for backend in backends:
             settings.TOXICITY_BACKEND = backend
@@ -233,7 +266,10 @@ def main() -> int:
             floor(classifier, texts[: args.batch_size * 4], args.batch_size)  # warm up
             floors = [floor(classifier, texts, args.batch_size) for _ in range(args.runs)]
             runs = [job_path(ids) for _ in range(args.runs)]
+            stores = [store_floor(ids, args.batch_size) for _ in range(args.runs)]
             best = statistics.median(floors)
+            store = statistics.median(stores)
+            bound = 1 / (1 / best + 1 / store)
             job = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
             cold = len(ids) / (job["total"] + load)
             drain = len(ids) / (job["classifier"] + job["rest"])
@@ -242,7 +278,12 @@ def main() -> int:
                 f"{drain / best:>6.2f}{cold:>7.0f}{load:>7.2f}{job['queue_ms']:>9.2f}{job['classifier']:>8.2f}"
                 f"{job['rest']:>7.2f}{job['flagged']:>6.0f}"
             )
+            bounds.append(f"{name[:35]:<36}{store:>8.0f}{bound:>8.0f}{job['rate'] / bound:>6.2f}{drain / bound:>6.2f}")
         clear_scores()
+    # The job stores what the classifier scored: it cannot beat 1 / (1 / classifier + 1 / store), whatever its code.
+    header = f"{'backend':<36}{'store/s':>8}{'bound/s':>8}{'job':>6}{'drain':>6}"
+    print(f"\nThe store floor and the bound it sets (shares of the bound):\n{header}\n{'-' * len(header)}")
+    print("\n".join(bounds))
     return 0
 
 

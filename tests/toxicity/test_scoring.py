@@ -3,7 +3,7 @@
 import pytest
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.core.management import call_command
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from annotation.models import Message, Report, TaskType, ToxicityScore
 from annotation.services.reactions import edit_own_message
@@ -26,6 +26,14 @@ from toxicity.services import scoring
 from toxicity.services.scoring import queue_messages, queue_written_message, score_pending
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["sql", "orm"])
+def store_path(request, monkeypatch):
+    """Every test runs on both paths of a batch: PostgreSQL's own statements and the ORM's portable one."""
+    if request.param == "orm":
+        monkeypatch.setattr(scoring, "_bulk_sql", lambda: False)
+    return request.param
 
 
 def queue(*messages):
@@ -109,6 +117,31 @@ def test_a_job_stops_taking_batches_when_its_time_is_over(classifier, settings, 
     monkeypatch.setattr(scoring, "request_scoring", lambda: asked.append(1))
     settings.TOXICITY_JOB_TIME_LIMIT = 0
     assert jobs.score_pending_messages.apply().get() == 2 and asked == [1]
+
+
+def test_a_batch_costs_the_same_few_queries_whatever_its_size(use_classifier, settings, django_assert_num_queries):
+    use_classifier(KeywordClassifier())
+    settings.TOXICITY_BATCH_SIZE = 50
+    prompt = make_prompt(text="You idiot.")
+    queue(prompt, *(make_reply(prompt, text="idiot" if i % 2 else "fine") for i in range(40)))
+    # The savepoint and its release, relaxed commit, the batch, the scores, the flags (and on the ORM path: the
+    # toxicity flags already there and the queue rows' deletion).
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" and scoring._bulk_sql() else 8):
+        run = score_pending()
+    assert (run.scored, run.flagged) == (41, 21) and not PendingScore.objects.exists()
+    assert Report.objects.filter(report_type=TOXICITY_REPORT_TYPE).count() == 21
+
+
+def test_a_message_the_classifier_fails_on_keeps_its_place_in_the_queue(use_classifier):
+    use_classifier(KeywordClassifier(crash_on="poison"))
+    prompt = make_prompt(text="first")
+    poison, later = make_reply(prompt, text="poison"), make_reply(prompt, text="later")
+    queue(prompt, poison)
+    queued_at = PendingScore.objects.get(pk=poison.pk).queued_at
+    queue(later)
+    assert score_pending().failed == 1
+    pending = PendingScore.objects.get()
+    assert (pending.message_id, pending.queued_at, pending.attempts) == (poison.pk, queued_at, 1)
 
 
 def test_messages_in_languages_the_classifier_does_not_cover_are_left_unscored(use_classifier):

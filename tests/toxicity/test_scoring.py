@@ -124,9 +124,10 @@ def test_a_batch_costs_the_same_few_queries_whatever_its_size(use_classifier, se
     settings.TOXICITY_BATCH_SIZE = 50
     prompt = make_prompt(text="You idiot.")
     queue(prompt, *(make_reply(prompt, text="idiot" if i % 2 else "fine") for i in range(40)))
-    # The savepoint and its release, relaxed commit, the batch, the scores, the flags (and on the ORM path: the
-    # toxicity flags already there and the queue rows' deletion).
-    with django_assert_num_queries(6 if connection.vendor == "postgresql" and scoring._bulk_sql() else 8):
+    # The savepoint and its release, the batch, the scores, the flags; on PostgreSQL the relaxed commit; on the ORM
+    # path the toxicity flags already there and the queue rows' deletion.
+    postgresql = connection.vendor == "postgresql"
+    with django_assert_num_queries(5 + postgresql + (0 if postgresql and scoring._bulk_sql() else 2)):
         run = score_pending()
     assert (run.scored, run.flagged) == (41, 21) and not PendingScore.objects.exists()
     assert Report.objects.filter(report_type=TOXICITY_REPORT_TYPE).count() == 21

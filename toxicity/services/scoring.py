@@ -105,13 +105,18 @@ def queue_written_message(*, message_id: uuid.UUID, now: datetime | None = None)
     """
     now = now or timezone.now()
     sql = _QUEUE_ONE_SQL.format(table=connection.ops.quote_name(PendingScore._meta.db_table))
+    fields = PendingScore._meta
+    params = [
+        fields.pk.get_db_prep_value(message_id, connection),
+        fields.get_field("queued_at").get_db_prep_value(now, connection),
+    ]
     if not (connection.in_atomic_block and _multi_statement_queries()):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [message_id, now])
+            cursor.execute(sql, params)
     else:
         with connection.cursor() as cursor:
             try:
-                cursor.execute(f"SAVEPOINT {_SAVEPOINT}; {sql}; RELEASE SAVEPOINT {_SAVEPOINT}", [message_id, now])
+                cursor.execute(f"SAVEPOINT {_SAVEPOINT}; {sql}; RELEASE SAVEPOINT {_SAVEPOINT}", params)
             except Exception:
                 cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}; RELEASE SAVEPOINT {_SAVEPOINT}")
                 raise

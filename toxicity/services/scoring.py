@@ -88,7 +88,7 @@ def queue_messages(*, message_ids: Iterable[uuid.UUID], now: datetime | None = N
     return len(rows)
 
 
-# One message queued as in queue_messages, in one statement (the queue's table name is filled in on first use).
+# One message queued as queue_messages queues it, in one statement ({table}: the queue's table, quoted).
 _QUEUE_ONE_SQL = (
     "INSERT INTO {table} (message_id, queued_at, attempts, last_error) VALUES (%s, %s, 0, '') "
     "ON CONFLICT (message_id) DO UPDATE SET queued_at = EXCLUDED.queued_at, attempts = EXCLUDED.attempts"

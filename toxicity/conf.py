@@ -5,7 +5,8 @@ Configuration):
   folder) or ``off``; ``TOXICITY_MODEL_PATH``: that folder; ``TOXICITY_MODEL_NAME``: the name stored with the
   scores (default: the package's version, or the folder's config name or folder name);
 - ``TOXICITY_RUNTIME``: ``auto`` (ONNX Runtime when the folder holds ``model.onnx``, else PyTorch), ``onnx``,
-  ``torch``; ``TOXICITY_BATCH_SIZE`` (64), ``TOXICITY_THREADS`` (1), ``TOXICITY_MAX_LENGTH`` (512 tokens);
+  ``torch``; ``TOXICITY_BATCH_SIZE`` (0: 512 with alt-profanity-check, 64 with a transformer),
+  ``TOXICITY_THREADS`` (1), ``TOXICITY_MAX_LENGTH`` (512 tokens);
 - ``TOXICITY_LANGUAGES``: the languages to score (default: all the backend covers); ``TOXICITY_LABEL_MAP``:
   ``label=field`` for labels the built-in names miss;
 - ``TOXICITY_FLAG_THRESHOLD`` (0.8): flag for moderators; ``TOXICITY_HIDE_THRESHOLD`` (unset: off): auto-hide;
@@ -27,6 +28,10 @@ BACKEND_TRANSFORMERS = "transformers"
 BACKEND_OFF = "off"
 BACKENDS = (BACKEND_PROFANITY_CHECK, BACKEND_TRANSFORMERS, BACKEND_OFF)
 RUNTIMES = ("auto", "onnx", "torch")
+# Messages per job batch and model call when TOXICITY_BATCH_SIZE is unset (or 0). A linear model scores a large batch
+# for less per message and its batch costs little memory, so that the job's reads and writes per batch are spread
+# over more messages; a transformer's batch is padded tensors whose memory grows with it.
+DEFAULT_BATCH_SIZES = {BACKEND_PROFANITY_CHECK: 512, BACKEND_TRANSFORMERS: 64}
 # The model name of scores read from an oasst1 file (exports.oasst_format.DETOXIFY_MODEL).
 IMPORTED_MODEL = "detoxify"
 
@@ -55,14 +60,15 @@ class ToxicitySettings:
 def toxicity_settings() -> ToxicitySettings:
     """The current settings, checked: a wrong value is a configuration error, not a failed job later."""
     label_map = getattr(settings, "TOXICITY_LABEL_MAP", None) or {}
+    backend = str(getattr(settings, "TOXICITY_BACKEND", BACKEND_PROFANITY_CHECK) or BACKEND_OFF).strip().lower()
     values = ToxicitySettings(
-        backend=str(getattr(settings, "TOXICITY_BACKEND", BACKEND_PROFANITY_CHECK) or BACKEND_OFF).strip().lower(),
+        backend=backend,
         model_path=str(getattr(settings, "TOXICITY_MODEL_PATH", "") or ""),
         model_name=str(getattr(settings, "TOXICITY_MODEL_NAME", "") or ""),
         runtime=str(getattr(settings, "TOXICITY_RUNTIME", "auto") or "auto").strip().lower(),
         languages=tuple(primary_language(code) for code in getattr(settings, "TOXICITY_LANGUAGES", ()) or () if code),
         label_map=tuple(sorted((str(k), str(v or "")) for k, v in dict(label_map).items())),
-        batch_size=int(getattr(settings, "TOXICITY_BATCH_SIZE", 64)),
+        batch_size=int(getattr(settings, "TOXICITY_BATCH_SIZE", 0) or 0) or DEFAULT_BATCH_SIZES.get(backend, 64),
         threads=int(getattr(settings, "TOXICITY_THREADS", 1)),
         max_length=int(getattr(settings, "TOXICITY_MAX_LENGTH", 512)),
         flag_threshold=float(getattr(settings, "TOXICITY_FLAG_THRESHOLD", 0.8)),

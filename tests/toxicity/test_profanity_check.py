@@ -56,8 +56,17 @@ def test_the_settings_choose_it_by_default_and_it_is_loaded_once(settings):
     assert project_settings.TOXICITY_BACKEND == "profanity_check"
     del settings.TOXICITY_BACKEND
     values = toxicity_settings()
-    assert values.backend == "profanity_check"
+    assert values.backend == "profanity_check" and values.batch_size == 512
     first = get_classifier(values)
     assert isinstance(first, ProfanityCheckClassifier) and get_classifier() is first
     settings.TOXICITY_MODEL_NAME = "profanity-pinned"
     assert get_classifier().model_name == "profanity-pinned"
+
+
+def test_the_batch_size_defaults_to_the_backends_own(settings):
+    settings.TOXICITY_BATCH_SIZE = 0
+    assert toxicity_settings().batch_size == 512
+    settings.TOXICITY_BACKEND = "transformers"
+    assert toxicity_settings().batch_size == 64
+    settings.TOXICITY_BATCH_SIZE = 100
+    assert toxicity_settings().batch_size == 100

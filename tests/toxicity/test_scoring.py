@@ -3,7 +3,7 @@
 import pytest
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from annotation.models import Message, Report, TaskType, ToxicityScore
 from annotation.services.reactions import edit_own_message
@@ -23,9 +23,17 @@ from toxicity.errors import ClassifierFailed, ClassifierUnavailable
 from toxicity.models import MAX_ATTEMPTS, TOXICITY_REPORT_TYPE, PendingScore
 from toxicity.selectors import queue_status
 from toxicity.services import scoring
-from toxicity.services.scoring import queue_messages, score_pending
+from toxicity.services.scoring import queue_messages, queue_written_message, score_pending
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["sql", "orm"])
+def store_path(request, monkeypatch):
+    """Every test runs on both paths of a batch: PostgreSQL's own statements and the ORM's portable one."""
+    if request.param == "orm":
+        monkeypatch.setattr(scoring, "_bulk_sql", lambda: False)
+    return request.param
 
 
 def queue(*messages):
@@ -109,6 +117,32 @@ def test_a_job_stops_taking_batches_when_its_time_is_over(classifier, settings, 
     monkeypatch.setattr(scoring, "request_scoring", lambda: asked.append(1))
     settings.TOXICITY_JOB_TIME_LIMIT = 0
     assert jobs.score_pending_messages.apply().get() == 2 and asked == [1]
+
+
+def test_a_batch_costs_the_same_few_queries_whatever_its_size(use_classifier, settings, django_assert_num_queries):
+    use_classifier(KeywordClassifier())
+    settings.TOXICITY_BATCH_SIZE = 50
+    prompt = make_prompt(text="You idiot.")
+    queue(prompt, *(make_reply(prompt, text="idiot" if i % 2 else "fine") for i in range(40)))
+    # The savepoint and its release, the batch, the scores, the flags; on PostgreSQL the relaxed commit; on the ORM
+    # path the toxicity flags already there and the queue rows' deletion.
+    postgresql = connection.vendor == "postgresql"
+    with django_assert_num_queries(5 + postgresql + (0 if postgresql and scoring._bulk_sql() else 2)):
+        run = score_pending()
+    assert (run.scored, run.flagged) == (41, 21) and not PendingScore.objects.exists()
+    assert Report.objects.filter(report_type=TOXICITY_REPORT_TYPE).count() == 21
+
+
+def test_a_message_the_classifier_fails_on_keeps_its_place_in_the_queue(use_classifier):
+    use_classifier(KeywordClassifier(crash_on="poison"))
+    prompt = make_prompt(text="first")
+    poison, later = make_reply(prompt, text="poison"), make_reply(prompt, text="later")
+    queue(prompt, poison)
+    queued_at = PendingScore.objects.get(pk=poison.pk).queued_at
+    queue(later)
+    assert score_pending().failed == 1
+    pending = PendingScore.objects.get()
+    assert (pending.message_id, pending.queued_at, pending.attempts) == (poison.pk, queued_at, 1)
 
 
 def test_messages_in_languages_the_classifier_does_not_cover_are_left_unscored(use_classifier):
@@ -278,15 +312,45 @@ def test_a_message_that_breaks_the_classifier_does_not_hold_up_the_others(use_cl
 
 
 def test_a_queueing_failure_never_fails_the_submission(classifier, monkeypatch, django_capture_on_commit_callbacks):
-    def broken(**kwargs):
-        # A failed statement: in PostgreSQL it spoils the transaction it runs in, here only the savepoint.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM no_such_table")
-
-    monkeypatch.setattr("toxicity.receivers.queue_messages", broken)
+    # A failed statement: in PostgreSQL it spoils the transaction it runs in, here only the savepoint.
+    monkeypatch.setattr(scoring, "_QUEUE_ONE_SQL", "INSERT INTO no_such_table (message_id, queued_at) VALUES (%s, %s)")
     with django_capture_on_commit_callbacks(execute=True):
         reply, _ = submit_reply("Fine text.")
     assert Message.objects.filter(pk=reply.pk).exists() and not PendingScore.objects.exists()
+
+
+def test_a_failed_queueing_leaves_the_transaction_usable(monkeypatch, django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    monkeypatch.setattr(scoring, "_QUEUE_ONE_SQL", "INSERT INTO no_such_table (message_id, queued_at) VALUES (%s, %s)")
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(DatabaseError):
+            queue_written_message(message_id=prompt.pk)
+        assert Message.objects.filter(pk=prompt.pk).exists()
+    assert not callbacks and not PendingScore.objects.exists()
+
+
+@pytest.mark.postgres
+def test_queueing_a_written_message_is_one_round_trip(django_assert_num_queries, django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    # The savepoint, the upsert and its release in one query.
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1):
+        queue_written_message(message_id=prompt.pk)
+    assert PendingScore.objects.get().message_id == prompt.pk and len(callbacks) == 1
+
+
+def test_queueing_a_waiting_message_again_starts_its_attempts_over(django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    with transaction.atomic(), django_capture_on_commit_callbacks():
+        queue_written_message(message_id=prompt.pk)
+        PendingScore.objects.filter(pk=prompt.pk).update(attempts=2)
+        queue_written_message(message_id=prompt.pk)
+    assert PendingScore.objects.get().attempts == 0
+
+
+def test_queueing_outside_a_transaction_commits_at_once(django_capture_on_commit_callbacks):
+    prompt = make_prompt()
+    queue_written_message(message_id=prompt.pk)
+    assert PendingScore.objects.get().message_id == prompt.pk
 
 
 def test_scoring_is_off_with_the_off_backend(settings, django_capture_on_commit_callbacks):

@@ -16,6 +16,7 @@ When the classifier cannot be loaded or fails, nothing is lost: the messages wer
 job is retried with back-off; the failure is noted for ``toxicity_status`` and the flag queue page.
 """
 
+import json
 import logging
 import time
 import uuid
@@ -87,6 +88,47 @@ def queue_messages(*, message_ids: Iterable[uuid.UUID], now: datetime | None = N
     return len(rows)
 
 
+# One message queued as queue_messages queues it, in one statement ({table}: the queue's table, quoted).
+_QUEUE_ONE_SQL = (
+    "INSERT INTO {table} (message_id, queued_at, attempts, last_error) VALUES (%s, %s, 0, '') "
+    "ON CONFLICT (message_id) DO UPDATE SET queued_at = EXCLUDED.queued_at, attempts = EXCLUDED.attempts"
+)
+_SAVEPOINT = "toxicity_queue"
+
+
+def queue_written_message(*, message_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Queue a message inside the transaction that writes it (a submission or an edit), so that a failure here
+    leaves that transaction usable: the message is accepted either way (and a back-fill scores it if this failed).
+
+    On PostgreSQL with client-side parameters (Django's default) the savepoint, the upsert and its release go to
+    the server as one query, one round-trip instead of three; elsewhere a savepoint of Django's own.
+    """
+    now = now or timezone.now()
+    sql = _QUEUE_ONE_SQL.format(table=connection.ops.quote_name(PendingScore._meta.db_table))
+    fields = PendingScore._meta
+    params = [
+        fields.pk.get_db_prep_value(message_id, connection),
+        fields.get_field("queued_at").get_db_prep_value(now, connection),
+    ]
+    if not (connection.in_atomic_block and _multi_statement_queries()):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    else:
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute(f"SAVEPOINT {_SAVEPOINT}; {sql}; RELEASE SAVEPOINT {_SAVEPOINT}", params)
+            except Exception:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}; RELEASE SAVEPOINT {_SAVEPOINT}")
+                raise
+    transaction.on_commit(request_scoring, robust=True)
+
+
+def _multi_statement_queries() -> bool:
+    """Whether one ``execute`` may hold several statements: PostgreSQL without server-side parameter binding."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and options.get("server_side_binding") is not True
+
+
 def request_scoring() -> None:
     """Ask a worker to score the queue; a broker that does not answer leaves it to the periodic job."""
     from toxicity.jobs import score_pending_messages
@@ -100,41 +142,43 @@ def request_scoring() -> None:
         logger.exception("Could not enqueue the toxicity scoring job; the periodic run will score the queue")
 
 
-def score_pending(*, classifier: Classifier | None = None, limit: int | None = None) -> ScoreRun:
+def score_pending(
+    *, classifier: Classifier | None = None, limit: int | None = None, clear_failure: bool = True
+) -> ScoreRun:
     """Score the oldest waiting messages (at most ``limit``, default TOXICITY_BATCH_SIZE) in one transaction.
 
     Raises ClassifierUnavailable or ClassifierFailed when the classifier cannot score at all: the messages stay
     queued for the job's retry. A message the classifier fails on while it scores the rest of its batch is tried
-    again later, at most MAX_ATTEMPTS times.
+    again later, at most MAX_ATTEMPTS times. A batch that scores clears the last failure noted (``clear_failure``;
+    a drain clears it once, not per batch).
     """
     values = toxicity_settings()
     limit = limit or values.batch_size
     try:
         with transaction.atomic():
             _relaxed_commit()
-            # The queue rows are locked (not the messages: a volunteer may react to one meanwhile).
-            waiting = (
-                PendingScore.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(attempts__lt=MAX_ATTEMPTS)
-                .order_by("queued_at", "message_id")
-                .values_list("message_id", "message__lang", "message__text", "message__deleted")[:limit]
-            )
-            rows = list(waiting)
+            bulk_sql = _bulk_sql()
+            rows = _take_batch(limit) if bulk_sql else _select_batch(limit)
             if not rows:
                 return ScoreRun()
             ids = [row[0] for row in rows]
             classifier = classifier or get_classifier(values)
             run = _score_rows(rows, classifier=classifier, flag=True, now=timezone.now())
-            failed = {item["message_id"] for item in run.failures}
-            PendingScore.objects.filter(message_id__in=[pk for pk in ids if pk not in failed]).delete()
-            if failed:
-                _note_attempts(run.failures)
+            if bulk_sql:
+                # The batch left the queue as it was taken: the messages the classifier failed on come back.
+                if run.failures:
+                    _requeue_failed(rows, run.failures)
+            else:
+                failed = {item["message_id"] for item in run.failures}
+                PendingScore.objects.filter(message_id__in=[pk for pk in ids if pk not in failed]).delete()
+                if failed:
+                    _note_attempts(run.failures)
             run.more = len(ids) == limit
             _announce_toxic(run)
     except (ClassifierUnavailable, ClassifierFailed, SoftTimeLimitExceeded) as error:
         note_failure(error)
         raise
-    if run.scored:
+    if run.scored and clear_failure:
         cache.delete(LAST_FAILURE_KEY)
     return run
 
@@ -145,11 +189,60 @@ def drain_queue(*, seconds: float, classifier: Classifier | None = None) -> Scor
     deadline = time.monotonic() + seconds
     total = ScoreRun()
     while True:
-        run = score_pending(classifier=classifier)
+        run = score_pending(classifier=classifier, clear_failure=False)
         total.add(run)
         total.more = run.more
         if not run.more or time.monotonic() >= deadline:
+            if total.scored:
+                cache.delete(LAST_FAILURE_KEY)
             return total
+
+
+def _bulk_sql() -> bool:
+    """Whether the job's batch is taken and stored with PostgreSQL's own statements (DELETE ... RETURNING, arrays):
+    fewer round-trips and no model instances; the ORM's portable path does the same elsewhere (SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+def _select_batch(limit: int) -> list[tuple]:
+    """The oldest waiting messages as (id, lang, text, deleted), their queue rows locked (not the messages: a
+    volunteer may react to one meanwhile), skipping those another job holds."""
+    waiting = (
+        PendingScore.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(attempts__lt=MAX_ATTEMPTS)
+        .order_by("queued_at", "message_id")
+        .values_list("message_id", "message__lang", "message__text", "message__deleted")[:limit]
+    )
+    return list(waiting)
+
+
+def _take_batch(limit: int) -> list[tuple]:
+    """As _select_batch, but the queue rows are deleted as they are taken (in one statement, inside the batch's
+    transaction: a batch that fails is rolled back and its rows are waiting again); each row ends with the queue
+    row's (queued_at, attempts) for _requeue_failed."""
+    queue, messages = (connection.ops.quote_name(model._meta.db_table) for model in (PendingScore, Message))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {queue} AS p USING {messages} AS m WHERE m.id = p.message_id AND p.message_id IN ("
+            f"SELECT message_id FROM {queue} WHERE attempts < %s ORDER BY queued_at, message_id LIMIT %s "
+            "FOR UPDATE SKIP LOCKED) RETURNING p.message_id, m.lang, m.text, m.deleted, p.queued_at, p.attempts",
+            [MAX_ATTEMPTS, limit],
+        )
+        rows = cursor.fetchall()
+    # The oldest first, as _select_batch gives them.
+    return sorted(rows, key=lambda row: (row[4], row[0]))
+
+
+def _requeue_failed(rows: list[tuple], failures: list[dict]) -> None:
+    """Put the messages the classifier failed on back in the queue, in their place, with one more attempt."""
+    errors = {item["message_id"]: item["error"] for item in failures}
+    PendingScore.objects.bulk_create(
+        [
+            PendingScore(message_id=row[0], queued_at=row[4], attempts=row[5] + 1, last_error=errors[row[0]][:2000])
+            for row in rows
+            if row[0] in errors
+        ]
+    )
 
 
 def _note_attempts(failures: list[dict]) -> None:
@@ -286,15 +379,7 @@ def _score_rows(rows: list[tuple], *, classifier: Classifier, flag: bool, now: d
     if not scored:
         return run
     model_name = classifier.model_name
-    ToxicityScore.objects.bulk_create(
-        [
-            ToxicityScore(message_id=row[0], model_name=model_name, scores=scores, created_at=now)
-            for row, scores in scored
-        ],
-        update_conflicts=True,
-        unique_fields=["message", "model_name"],
-        update_fields=["scores", "created_at"],
-    )
+    _store_scores(scored, model_name=model_name, now=now)
     run.scored = len(scored)
     threshold = toxicity_settings().flag_threshold
     toxic = [(row, scores) for row, scores in scored if headline_score(scores) >= threshold]
@@ -304,28 +389,64 @@ def _score_rows(rows: list[tuple], *, classifier: Classifier, flag: bool, now: d
             for row, scores in toxic
         ]
         if flag:
-            run.flagged = _flag(toxic, model_name=model_name)
+            run.flagged = _flag(toxic, model_name=model_name, now=now)
     return run
 
 
-def _flag(toxic: list[tuple], *, model_name: str) -> int:
+def _store_scores(scored: list[tuple], *, model_name: str, now: datetime) -> None:
+    """Upsert one score row per (message, model) in one statement."""
+    if not _bulk_sql():
+        ToxicityScore.objects.bulk_create(
+            [
+                ToxicityScore(message_id=row[0], model_name=model_name, scores=scores, created_at=now)
+                for row, scores in scored
+            ],
+            update_conflicts=True,
+            unique_fields=["message", "model_name"],
+            update_fields=["scores", "created_at"],
+        )
+        return
+    table = connection.ops.quote_name(ToxicityScore._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (message_id, model_name, scores, created_at) "
+            "SELECT t.id, %s, t.scores::jsonb, %s FROM unnest(%s::uuid[], %s::text[]) AS t(id, scores) "
+            "ON CONFLICT (message_id, model_name) DO UPDATE "
+            "SET scores = EXCLUDED.scores, created_at = EXCLUDED.created_at",
+            [model_name, now, [row[0] for row, _ in scored], [json.dumps(scores) for _, scores in scored]],
+        )
+
+
+def _flag(toxic: list[tuple], *, model_name: str, now: datetime) -> int:
     """One toxicity flag per (message, model), whether or not a moderator dealt with an earlier one: the upsert
-    above holds the score rows' locks, so a concurrent scoring of the same messages waits and sees these flags."""
-    live = {row[0]: scores for row, scores in toxic if not row[3]}
+    above holds the score rows' locks, so a concurrent scoring of the same messages waits and sees these flags
+    (this runs as a statement of its own, after the upsert, so that it reads what that one waited for)."""
+    live = {row[0]: {name: round(value, 4) for name, value in scores.items()} for row, scores in toxic if not row[3]}
+    if not live:
+        return 0
+    if _bulk_sql():
+        table = connection.ops.quote_name(Report._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (message_id, user_id, report_type, reason, labels, created_at) "
+                "SELECT t.id, NULL, %s, %s, t.labels::jsonb, %s FROM unnest(%s::uuid[], %s::text[]) AS t(id, labels) "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS r WHERE r.message_id = t.id AND r.report_type = %s "
+                "AND r.reason = %s)",
+                [
+                    *(TOXICITY_REPORT_TYPE, model_name, now),
+                    *(list(live), [json.dumps(labels) for labels in live.values()]),
+                    *(TOXICITY_REPORT_TYPE, model_name),
+                ],
+            )
+            return cursor.rowcount
     flagged = set(
         Report.objects.filter(message_id__in=live, report_type=TOXICITY_REPORT_TYPE, reason=model_name).values_list(
             "message_id", flat=True
         )
     )
     new = [
-        Report(
-            message_id=pk,
-            user=None,
-            report_type=TOXICITY_REPORT_TYPE,
-            reason=model_name,
-            labels={name: round(value, 4) for name, value in scores.items()},
-        )
-        for pk, scores in live.items()
+        Report(message_id=pk, user=None, report_type=TOXICITY_REPORT_TYPE, reason=model_name, labels=labels)
+        for pk, labels in live.items()
         if pk not in flagged
     ]
     Report.objects.bulk_create(new)

@@ -32,6 +32,10 @@ class ApiClient(models.Model):
         return self.name
 
 
+DEFAULT_DAILY_GOAL = 10
+MAX_DAILY_GOAL = 500
+
+
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
@@ -54,6 +58,8 @@ class User(AbstractUser):
     streak_days = models.PositiveIntegerField(default=0)
     streak_started_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # Tasks a day the volunteer aims for (shown as progress on the dashboard and after each task).
+    daily_goal = models.PositiveSmallIntegerField(_("daily goal"), default=DEFAULT_DAILY_GOAL)
 
     class Meta:
         constraints = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.views import conversation, guidelines, tasks
+from annotation.views import conversation, guidelines, my_work, tasks
 
 app_name = "annotation"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/renew/", tasks.task_renew, name="task_renew"),
     path("tasks/<uuid:task_id>/draft/", tasks.task_draft, name="task_draft"),
     path("tasks/<uuid:task_id>/release/", tasks.task_release, name="task_release"),
+    path("my/work/", my_work.my_work_page, name="my_work"),
     path("guidelines/", guidelines.guidelines, name="guidelines"),
     path("guidelines/<slug:slug>/", guidelines.guideline, name="guideline"),
     path("trees/<uuid:tree_id>/", conversation.tree_detail, name="tree_detail"),

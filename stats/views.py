@@ -2,12 +2,17 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import volunteer_required
 from accounts.models import TimeFrame
 from accounts.selectors import user_stats
+from accounts.services.profile import set_daily_goal
+from annotation.models import Task, TaskState
+from core.errors import InvalidInput
 from stats import selectors
+from stats.forms import DailyGoalForm
 
 DEFAULT_LEADERBOARD_FRAME = TimeFrame.WEEK
 
@@ -25,8 +30,41 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @volunteer_required
-def _volunteer_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "stats/dashboard.html", {"stats": selectors.personal_stats(user=request.user)})
+def _volunteer_dashboard(request: HttpRequest, *, goal_form: DailyGoalForm | None = None) -> HttpResponse:
+    context = {
+        "stats": selectors.personal_stats(user=request.user),
+        "today": selectors.daily_progress(user=request.user),
+        "goal_form": goal_form or DailyGoalForm(initial={"daily_goal": request.user.daily_goal}),
+    }
+    return render(request, "stats/dashboard.html", context, status=400 if goal_form else 200)
+
+
+@volunteer_required
+@require_POST
+def daily_goal(request: HttpRequest) -> HttpResponse:
+    """Set how many tasks a day the volunteer aims for; back to the dashboard."""
+    form = DailyGoalForm(request.POST)
+    if form.is_valid():
+        try:
+            set_daily_goal(user=request.user, goal=form.cleaned_data["daily_goal"])
+        except InvalidInput as error:
+            form.add_error("daily_goal", error.message)
+        else:
+            return redirect("dashboard")
+    return _volunteer_dashboard(request, goal_form=form)
+
+
+@volunteer_required
+@require_GET
+def task_done(request: HttpRequest, task_id) -> HttpResponse:
+    """The acknowledgement of a task just sent (the task page loads it in place): points, link, progress."""
+    task = get_object_or_404(
+        Task.objects.select_related("result_message", "message", "parent_message"),
+        pk=task_id,
+        user=request.user,
+        state=TaskState.DONE,
+    )
+    return render(request, "stats/partials/task_done.html", {"done": selectors.task_done(user=request.user, task=task)})
 
 
 @login_required

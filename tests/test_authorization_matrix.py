@@ -139,6 +139,14 @@ PAGES = [
     Page("leaderboard", lambda w, a: "/leaderboard/", VOLUNTEER_PAGE),
     Page("my stats", lambda w, a: "/stats/", VOLUNTEER_PAGE),
     Page("task chooser", lambda w, a: "/tasks/chooser/", VOLUNTEER_PAGE),
+    Page("my work", lambda w, a: "/my/work/", VOLUNTEER_PAGE),
+    Page("my work, reviews", lambda w, a: "/my/work/?kind=reviews&q=x", VOLUNTEER_PAGE),
+    # A task is acknowledged once done, and only to its owner.
+    Page(
+        "acknowledgement of an open task",
+        lambda w, a: f"/my/done/{w.task_of(a).pk}/",
+        {**VOLUNTEER_PAGE, "volunteer": 404, "researcher": 404, "moderator": 404, "admin": 404},
+    ),
     # Whoever holds an open task is sent back to it.
     Page(
         "new task",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts.languages import LANGUAGE_NAMES
-from accounts.models import User, UserStats
+from accounts.models import MAX_DAILY_GOAL, User, UserStats
 from accounts.signals import account_deleted
 from core.errors import InvalidInput
 
@@ -25,6 +25,17 @@ def update_profile(*, user: User, display_name: str, languages: list[str], show_
     user.languages = [code for code in LANGUAGE_NAMES if code in set(languages)]
     user.show_on_leaderboard = show_on_leaderboard
     user.save(update_fields=["display_name", "languages", "show_on_leaderboard"])
+    return user
+
+
+def set_daily_goal(*, user: User, goal: int) -> User:
+    """How many tasks a day the volunteer aims for."""
+    if not 1 <= goal <= MAX_DAILY_GOAL:
+        raise InvalidInput(
+            _("The daily goal must be between 1 and %(max)d tasks.") % {"max": MAX_DAILY_GOAL}, field="daily_goal"
+        )
+    user.daily_goal = goal
+    user.save(update_fields=["daily_goal"])
     return user
 
 

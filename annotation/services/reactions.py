@@ -141,6 +141,11 @@ def report_message(
     return report
 
 
+def message_is_editable(message: Message) -> bool:
+    """The state rule of editing one's message: nobody has reviewed it nor is reviewing it."""
+    return not (message.review_count or message.review_result is not None or message.review_claims)
+
+
 @transaction.atomic
 def edit_own_message(*, user: User, message: Message, text: str) -> Message:
     """Replace the text of the user's own message while nobody has reviewed it; the old text is kept."""
@@ -149,6 +154,7 @@ def edit_own_message(*, user: User, message: Message, text: str) -> Message:
         raise NotAuthor()
     if message.review_count or message.review_result is not None or message.reviews.exists():
         raise AlreadyReviewed()
+    # (message_is_editable, asked again under the lock, with the Review rows checked too.)
     if message.review_claims:
         raise BeingReviewed()
     text = check_message_text(text)

@@ -59,11 +59,13 @@ def _bound_form(task: Task, data=None):
     return ReplyForm(data)
 
 
-def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None) -> dict:
+def _task_context(request: HttpRequest, task: Task, *, form=None, skip_form=None, done_task_id=None) -> dict:
     thread, replies = task_messages(task=task)
     kind = task_kind(task.type)
     context = {
         "task": task,
+        # The task just sent: its acknowledgement (the stats app's) is loaded at the top of this one.
+        "done_task_id": done_task_id,
         "kind": kind,
         "guideline": guideline_for(task.type),
         "thread": thread,
@@ -106,8 +108,8 @@ def _render_closed(request: HttpRequest, task: Task, *, error: DomainError | Non
     return render(request, template, context, status=UNPROCESSABLE if error else 200)
 
 
-def _render_no_task(request: HttpRequest, error: DomainError, lang: str) -> HttpResponse:
-    context = {"error": error, "lang": lang}
+def _render_no_task(request: HttpRequest, error: DomainError, lang: str, done_task_id=None) -> HttpResponse:
+    context = {"error": error, "lang": lang, "done_task_id": done_task_id}
     if request.htmx:
         response = render(request, NO_TASK_PARTIAL, context)
         response["HX-Push-Url"] = "false"
@@ -115,20 +117,28 @@ def _render_no_task(request: HttpRequest, error: DomainError, lang: str) -> Http
     return render(request, NO_TASK_PAGE, context, status=error.http_status)
 
 
-def _next_task(request: HttpRequest, *, lang: str) -> HttpResponse:
-    """Hand out the next task of the kind the volunteer chose last; htmx swaps it in and updates the URL."""
+DONE_TASK_SESSION_KEY = "done_task_id"
+
+
+def _next_task(request: HttpRequest, *, lang: str, done_task_id=None) -> HttpResponse:
+    """Hand out the next task of the kind the volunteer chose last; htmx swaps it in and updates the URL.
+
+    With ``done_task_id`` (a task just sent) the next one opens with that task's acknowledgement.
+    """
     task_type = request.session.get("task_type") or None
     try:
         task = request_task(user=request.user, lang=lang, task_type=task_type)
     except DomainError as error:
-        return _render_no_task(request, error, lang)
+        return _render_no_task(request, error, lang, done_task_id=done_task_id)
     url = reverse("annotation:task_detail", args=[task.pk])
     if not request.htmx:
+        if done_task_id:
+            request.session[DONE_TASK_SESSION_KEY] = str(done_task_id)
         return redirect(url)
     if task.acknowledged_at is None:
         # Shown right here, in place of the task just done.
         task = acknowledge_task(task=task, user=request.user)
-    response = _render_task(request, task)
+    response = _render_task(request, task, done_task_id=done_task_id)
     response["HX-Push-Url"] = url
     return response
 
@@ -197,7 +207,7 @@ def task_detail(request: HttpRequest, task_id: UUID) -> HttpResponse:
         except DomainError as error:
             task.refresh_from_db()
             return _render_closed(request, task, error=error)
-    return _render_task(request, task)
+    return _render_task(request, task, done_task_id=request.session.pop(DONE_TASK_SESSION_KEY, None))
 
 
 def _add_service_error(form, error: DomainError) -> None:
@@ -236,7 +246,7 @@ def task_submit(request: HttpRequest, task_id: UUID) -> HttpResponse:
             return _render_closed(request, task, error=error, text=form.cleaned_data.get("text"))
         _add_service_error(form, error)
         return _render_task(request, task, form=form, status=UNPROCESSABLE)
-    return _next_task(request, lang=task.lang)
+    return _next_task(request, lang=task.lang, done_task_id=task.pk)
 
 
 @volunteer_required

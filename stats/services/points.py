@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import TimeFrame, User, UserStats
 from accounts.services.activity import end_lapsed_streaks
 from accounts.time_frames import frame_starts
-from annotation.models import Message, Ranking, Review
+from annotation.models import RANKING_TASK_TYPES, REVIEW_TASK_TYPES, Message, Ranking, Review, Task
 from annotation.models import Role as MessageRole
 
 
@@ -106,6 +106,33 @@ def level_for(score: int) -> Level:
     level = max(bisect_right(LEVEL_THRESHOLDS, score) - 1, 0)
     next_threshold = LEVEL_THRESHOLDS[level + 1] if level < MAX_LEVEL else None
     return Level(level=level, score=score, threshold=LEVEL_THRESHOLDS[level], next_threshold=next_threshold)
+
+
+def points_earned(*, counts: Mapping[str, int], counter: str) -> int:
+    """What the latest unit of one counter brought: the score with it minus the score without it.
+
+    Terms with a fractional weight are floored on the total, so a prompt may bring 0 points or 1.
+    """
+    before = {**counts, counter: max(counts.get(counter, 0) - 1, 0)}
+    return leader_score(counts) - leader_score(before)
+
+
+def task_counter(*, task: Task) -> str | None:
+    """The counter a done task added one to; None when it produced nothing that counts."""
+    if task.type in RANKING_TASK_TYPES:
+        return "rankings_total"
+    if task.type in REVIEW_TASK_TYPES:
+        full = Review.objects.filter(task=task).values_list("full", flat=True).first()
+        return None if full is None else ("labels_full" if full else "labels_simple")
+    message = task.result_message
+    if message is None:
+        return None
+    # The same conditions as the leaderboard's counters, asked of this one message in one query.
+    written = ("prompts", "replies_assistant", "replies_prompter")
+    found = Message.objects.filter(pk=message.pk).aggregate(
+        **{field: Count("pk", filter=_MESSAGE_COUNTERS[field]) for field in written}
+    )
+    return next((field for field in written if found[field]), None)
 
 
 # What each message counter counts (on live, non-synthetic messages the user wrote).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.views import conversation, guidelines, tasks
+from annotation.views import browse, conversation, guidelines, tasks
 
 app_name = "annotation"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/release/", tasks.task_release, name="task_release"),
     path("guidelines/", guidelines.guidelines, name="guidelines"),
     path("guidelines/<slug:slug>/", guidelines.guideline, name="guideline"),
+    path("browse/", browse.browse, name="browse"),
     path("trees/<uuid:tree_id>/", conversation.tree_detail, name="tree_detail"),
     path("messages/<uuid:message_id>/", conversation.message_detail, name="message_detail"),
     path("messages/<uuid:message_id>/card/", conversation.message_card, name="message_card"),

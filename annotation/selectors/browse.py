@@ -54,18 +54,31 @@ def _words(text: str) -> list[str]:
     return [word for word in re.split(r"\s+", text.strip()) if word]
 
 
-def _search_query(text: str, lang: str | None) -> SearchQuery:
-    """One language's query, or the union of every configuration's (a word stemmed as each language would)."""
+class _TsQuery(SearchQuery):
+    """A tsquery given as its text (already parsed by PostgreSQL)."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "%s::tsquery", [self.source_expressions[0].value]
+
+
+def _search_query(text: str, lang: str | None) -> SearchQuery | None:
+    """The words as one tsquery: in the language's configuration, or else the union of every configuration's
+    (a word stemmed as each language would), duplicates dropped so that matching and ranking stay cheap. None when
+    nothing is left to search for (only stop words). One query."""
     configs = [search_config(lang)] if lang else sorted({*SEARCH_CONFIGS.values(), SIMPLE})
-    query = None
-    for config in configs:
-        part = SearchQuery(text, search_type="websearch", config=config)
-        query = part if query is None else query | part
-    return query
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT websearch_to_tsquery(config::regconfig, %s)::text FROM unnest(%s::text[]) AS config",
+            [text, configs],
+        )
+        parts = sorted(row[0] for row in cursor.fetchall() if row[0])
+    if not parts:
+        return None
+    return _TsQuery(" | ".join(f"({part})" for part in parts))
 
 
 def _mark(text: str) -> SafeString:
-    return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308 - escaped above
+    return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
 def _plain_snippet(text: str, words: list[str]) -> SafeString:
@@ -83,7 +96,7 @@ def _plain_snippet(text: str, words: list[str]) -> SafeString:
 
 
 def _filtered(*, viewer: User, lang: str | None, state: str | None, date_from, date_to) -> QuerySet[Message]:
-    messages = Message.objects.select_related("tree")
+    messages = Message.objects.all()
     if not can_see_deleted_messages(viewer):
         messages = messages.filter(deleted=False)
     if lang:
@@ -97,17 +110,17 @@ def _filtered(*, viewer: User, lang: str | None, state: str | None, date_from, d
     return messages
 
 
-def _under_deleted(messages: list[Message]) -> set[UUID]:
-    """The ids of those messages that sit below a deleted message (hidden with it from volunteers); one query."""
-    rows = Message.objects.filter(tree_id__in={m.tree_id for m in messages}).values_list("pk", "parent_id", "deleted")
-    parents = {pk: (parent_id, deleted) for pk, parent_id, deleted in rows}
+def _under_deleted(rows: list[tuple]) -> set[UUID]:
+    """Of the (id, tree, parent, depth) rows, the ids of the messages below a deleted message (hidden with it from
+    volunteers); one query."""
+    found = Message.objects.filter(tree_id__in={row[1] for row in rows}, depth__gt=0)
+    parents = {pk: (parent_id, deleted) for pk, parent_id, deleted in found.values_list("pk", "parent_id", "deleted")}
     hidden = set()
-    for message in messages:
-        parent_id = message.parent_id
+    for pk, _tree_id, parent_id, _depth in rows:
         while parent_id is not None:
             parent_id, deleted = parents.get(parent_id, (None, False))
             if deleted:
-                hidden.add(message.pk)
+                hidden.add(pk)
                 break
     return hidden
 
@@ -124,8 +137,9 @@ def browse(
 ) -> BrowsePage:
     """One page of messages matching the words (best first), or of tree roots when there are none (newest first).
 
-    Deleted messages, and the replies under them, are left out unless the viewer may see them. At most three queries:
-    the page, the highlights and, for volunteers, the deleted messages above the page's messages.
+    Deleted messages, and the replies under them, are left out unless the viewer may see them. At most four queries:
+    the words as a tsquery, the page's ids, for volunteers the deleted messages above them, and the messages whole
+    with their trees and highlights.
     """
     page = max(1, min(page, MAX_PAGE))
     messages = _filtered(viewer=viewer, lang=lang, state=state, date_from=date_from, date_to=date_to)
@@ -136,6 +150,8 @@ def browse(
     elif full_text_search_available():
         # The match goes through the GIN index; the rank orders the matches (ties: newest first).
         search = _search_query(text, lang)
+        if search is None:
+            return BrowsePage(results=[], number=page, has_next=False)
         vector = RawSQL('"annotation_message"."search_vector"', [], output_field=SearchVectorField())
         messages = (
             messages.alias(search_vector=vector)
@@ -147,23 +163,25 @@ def browse(
         for word in words:
             messages = messages.filter(text__icontains=word)
         messages = messages.order_by("-created_at", "-pk")
+    # The page's ids first (narrow rows: what the sort carries), then those messages whole with their trees.
     offset = (page - 1) * PAGE_SIZE
-    rows = list(messages[offset : offset + PAGE_SIZE + 1])
+    rows = list(messages.values_list("pk", "tree_id", "parent_id", "depth")[offset : offset + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    if rows and not can_see_deleted_messages(viewer) and any(m.depth > 0 for m in rows):
+    if rows and not can_see_deleted_messages(viewer) and any(depth > 0 for _, _, _, depth in rows):
         hidden = _under_deleted(rows)
-        rows = [m for m in rows if m.pk not in hidden]
-    if search is not None and rows:
+        rows = [row for row in rows if row[0] not in hidden]
+    if not rows:
+        return BrowsePage(results=[], number=page, has_next=has_next)
+    details = Message.objects.filter(pk__in=[row[0] for row in rows]).select_related("tree")
+    if search is not None:
         config = Func(F("lang"), function=CONFIG_FUNCTION, output_field=CharField())
-        headlines = dict(
-            Message.objects.filter(pk__in=[m.pk for m in rows])
-            .annotate(headline=SearchHeadline("text", search, config=config, **HEADLINE_OPTIONS))
-            .values_list("pk", "headline")
-        )
-        for message in rows:
-            message.snippet = _mark(headlines.get(message.pk, ""))
-    else:
-        for message in rows:
+        details = details.annotate(headline=SearchHeadline("text", search, config=config, **HEADLINE_OPTIONS))
+    by_id = {message.pk: message for message in details}
+    results = [by_id[row[0]] for row in rows if row[0] in by_id]
+    for message in results:
+        if search is not None:
+            message.snippet = _mark(message.headline)
+        else:
             message.snippet = _plain_snippet(message.text, words)
-    return BrowsePage(results=rows, number=page, has_next=has_next)
+    return BrowsePage(results=results, number=page, has_next=has_next)

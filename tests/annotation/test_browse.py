@@ -158,12 +158,13 @@ def test_the_page_costs_a_fixed_number_of_queries(volunteer_client, user, django
         root = make_prompt(text=f"Repair question {index}")
         make_reply(make_reply(root, text=f"Repair answer {index}"), text=f"Repair follow-up {index}")
     volunteer_client.get(URL)
-    # Session, user; the page of results, their highlights (with words), the deleted messages above them.
-    with django_assert_num_queries(5 if text else 3):
+    # Session, user; (with words) the tsquery; the page's ids, (with words) the deleted messages above them, the
+    # messages with their trees and highlights.
+    with django_assert_num_queries(6 if text else 4):
         volunteer_client.get(URL, {"q": text})
     for index in range(10):
         make_reply(make_prompt(text=f"Repair question {index}"), text=f"Repair more {index}")
-    with django_assert_num_queries(5 if text else 3):
+    with django_assert_num_queries(6 if text else 4):
         volunteer_client.get(URL, {"q": text})
 
 

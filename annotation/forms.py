@@ -7,7 +7,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.languages import LANGUAGES
-
 from annotation.labels import LABELS_BY_NAME, REQUIRED_LABEL_NAMES
 from annotation.models import Report, TreeState
 from annotation.services.reactions import MAX_REPORT_REASON_LENGTH

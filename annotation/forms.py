@@ -6,8 +6,9 @@ Limits a service enforces appear here only as hints to the browser (``maxlength`
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import LANGUAGES
 from annotation.labels import LABELS_BY_NAME, REQUIRED_LABEL_NAMES
-from annotation.models import Report
+from annotation.models import Report, TreeState
 from annotation.services.reactions import MAX_REPORT_REASON_LENGTH
 from annotation.services.submissions import MAX_REVIEW_COMMENT_LENGTH
 from annotation.services.task_handout import MAX_SKIP_REASON_LENGTH
@@ -175,3 +176,43 @@ class ReportForm(forms.Form):
 
 class EditMessageForm(forms.Form):
     text = forms.CharField(label=_("Text"), required=False, strip=False, widget=forms.Textarea)
+
+
+# --- Browse -------------------------------------------------------------------------------------
+
+BROWSE_DATES_REVERSED = _("The first day is after the last day.")
+
+
+class BrowseForm(forms.Form):
+    """Browse's search words and filters, from the query string; every one is optional."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
+    lang = forms.ChoiceField(label=_("Language"), required=False)
+    state = forms.ChoiceField(label=_("Tree state"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    page = forms.IntegerField(required=False, min_value=1, max_value=500, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lang"].choices = [("", _("Any language")), *LANGUAGES]
+        self.fields["state"].choices = [("", _("Any state")), *TreeState.choices]
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Words to find"), "autofocus": True})
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", forms.ValidationError(BROWSE_DATES_REVERSED, code="dates_reversed"))
+        return data
+
+    def selector_filters(self) -> dict:
+        """The cleaned fields as ``browse``'s keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "text": data.get("q") or "",
+            "lang": data.get("lang") or None,
+            "state": data.get("state") or None,
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "page": data.get("page") or 1,
+        }

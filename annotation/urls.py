@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.views import conversation, guidelines, my_work, tasks
+from annotation.views import browse, conversation, guidelines, my_work, tasks
 
 app_name = "annotation"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("my/work/", my_work.my_work_page, name="my_work"),
     path("guidelines/", guidelines.guidelines, name="guidelines"),
     path("guidelines/<slug:slug>/", guidelines.guideline, name="guideline"),
+    path("browse/", browse.browse, name="browse"),
     path("trees/<uuid:tree_id>/", conversation.tree_detail, name="tree_detail"),
     path("messages/<uuid:message_id>/", conversation.message_detail, name="message_detail"),
     path("messages/<uuid:message_id>/card/", conversation.message_card, name="message_card"),

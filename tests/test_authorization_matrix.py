@@ -159,6 +159,9 @@ PAGES = [
         lambda w, a: f"/tasks/{w.tasks['moderator' if a == 'volunteer' else 'volunteer'].pk}/",
         {**VOLUNTEER_PAGE, "volunteer": 404, "researcher": 404, "moderator": 404, "admin": 404},
     ),
+    Page("browse", lambda w, a: "/browse/", VOLUNTEER_PAGE),
+    # A search for the hidden message's words finds it for moderators only (checked with every answer's body).
+    Page("browse search", lambda w, a: "/browse/?q=Hidden+message+text+moderators", VOLUNTEER_PAGE),
     Page("tree", lambda w, a: f"/trees/{w.root.tree_id}/", VOLUNTEER_PAGE),
     Page("message", lambda w, a: f"/messages/{w.reply.pk}/", VOLUNTEER_PAGE),
     Page(

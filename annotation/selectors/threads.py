@@ -56,8 +56,27 @@ def _tree_messages(*, tree_id: UUID, viewer: User) -> dict[UUID, Message]:
     return visible
 
 
-def tree_view(*, tree_id: UUID, viewer: User) -> tuple[MessageTree, Message]:
-    """A tree and its root message, every visible message carrying ``replies`` (best ranked first)."""
+# Long branches start folded on the tree page: replies at this depth and below, or more replies than this.
+COLLAPSE_DEPTH = 3
+COLLAPSE_REPLIES = 4
+
+
+def _fold(visible: dict[UUID, Message], focus: UUID | None) -> None:
+    """Set ``collapsed`` on every message: its replies start folded, unless they lead to the focused message."""
+    open_path: set[UUID] = set()
+    current = visible.get(focus) if focus is not None else None
+    while current is not None:
+        current = visible.get(current.parent_id)
+        if current is not None:
+            open_path.add(current.pk)
+    for message in visible.values():
+        long_branch = message.depth + 1 >= COLLAPSE_DEPTH or len(message.replies) > COLLAPSE_REPLIES
+        message.collapsed = long_branch and message.pk not in open_path
+
+
+def tree_view(*, tree_id: UUID, viewer: User, focus: UUID | None = None) -> tuple[MessageTree, Message]:
+    """A tree and its root message, every visible message carrying ``replies`` (best ranked first) and ``collapsed``
+    (whether its replies start folded: deep or long branches, except the path down to the ``focus`` message)."""
     tree = MessageTree.objects.filter(pk=tree_id).first()
     if tree is None:
         raise NotFound()
@@ -65,6 +84,7 @@ def tree_view(*, tree_id: UUID, viewer: User) -> tuple[MessageTree, Message]:
     roots = [m for m in visible.values() if m.parent_id is None]
     if not roots:
         raise NotFound()
+    _fold(visible, focus)
     return tree, roots[0]
 
 

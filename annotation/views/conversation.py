@@ -25,11 +25,19 @@ def _message_or_404(request: HttpRequest, message_id: UUID) -> Message:
         raise Http404 from error
 
 
+def _focus(request: HttpRequest) -> UUID | None:
+    """The message a link to the tree points at (``?message=``), whose branch is shown unfolded."""
+    try:
+        return UUID(request.GET.get("message", ""))
+    except ValueError:
+        return None
+
+
 @volunteer_required
 @require_GET
 def tree_detail(request: HttpRequest, tree_id: UUID) -> HttpResponse:
     try:
-        tree, root = tree_view(tree_id=tree_id, viewer=request.user)
+        tree, root = tree_view(tree_id=tree_id, viewer=request.user, focus=_focus(request))
     except DomainError as error:
         raise Http404 from error
     return render(request, "annotation/tree.html", {"tree": tree, "root": root})

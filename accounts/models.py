@@ -14,6 +14,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class Theme(models.TextChoices):
+    # Blank: follow the browser's prefers-color-scheme.
+    AUTO = "", _("Automatic")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
 class ApiClient(models.Model):
     """A bot or another front end that hands tasks to its own users through the REST API."""
 
@@ -54,6 +61,7 @@ class User(AbstractUser):
     streak_days = models.PositiveIntegerField(default=0)
     streak_started_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    theme = models.CharField(_("colour scheme"), max_length=8, choices=Theme.choices, default=Theme.AUTO, blank=True)
 
     class Meta:
         constraints = [

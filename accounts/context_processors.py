@@ -11,10 +11,7 @@ THEME_COOKIE = "theme"
 def current_theme(request: HttpRequest) -> str:
     """The user's choice, or the visitor's cookie; "" follows the browser's prefers-color-scheme."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        theme = user.theme
-    else:
-        theme = request.COOKIES.get(THEME_COOKIE, "")
+    theme = user.theme if user is not None and user.is_authenticated else request.COOKIES.get(THEME_COOKIE, "")
     return theme if theme in Theme.values else ""
 
 

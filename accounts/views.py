@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
 from accounts.context_processors import THEME_COOKIE
+from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
 from accounts.models import Theme
 from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, set_theme, update_profile
 from accounts.services.roles import request_researcher_role

@@ -173,7 +173,7 @@ class SkipForm(forms.Form):
 class ReportForm(forms.Form):
     # No reason chosen beforehand: the reporter picks one (a default filed "spam" in one click).
     report_type = forms.ChoiceField(
-        label=_("What is wrong?"), choices=[("", _("Choose a reason"))] + list(Report.ReportType.choices)
+        label=_("What is wrong?"), choices=[("", _("Choose a reason")), *list(Report.ReportType.choices)]
     )
     reason = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"maxlength": MAX_REPORT_REASON_LENGTH})

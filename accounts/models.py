@@ -14,6 +14,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class Theme(models.TextChoices):
+    # Blank: follow the browser's prefers-color-scheme.
+    AUTO = "", _("Automatic")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
 class ApiClient(models.Model):
     """A bot or another front end that hands tasks to its own users through the REST API."""
 
@@ -60,6 +67,7 @@ class User(AbstractUser):
     last_activity_at = models.DateTimeField(null=True, blank=True)
     # Tasks a day the volunteer aims for (shown as progress on the dashboard and after each task).
     daily_goal = models.PositiveSmallIntegerField(_("daily goal"), default=DEFAULT_DAILY_GOAL)
+    theme = models.CharField(_("colour scheme"), max_length=8, choices=Theme.choices, default=Theme.AUTO, blank=True)
 
     class Meta:
         constraints = [

@@ -31,3 +31,8 @@ def can_grant_researcher(actor: User | AnonymousUser) -> bool:
     return bool(
         actor.is_authenticated and actor.enabled and (actor.role in (Role.MODERATOR, Role.ADMIN) or actor.is_superuser)
     )
+
+
+def can_open_django_admin(actor: User | AnonymousUser) -> bool:
+    """The Django admin lets in active staff accounts (AdminSite.has_permission); banned ones are kept out."""
+    return bool(actor.is_authenticated and actor.enabled and actor.is_active and actor.is_staff)

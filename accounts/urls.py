@@ -4,6 +4,7 @@ from accounts import views
 
 urlpatterns = [
     path("terms/", views.terms, name="terms"),
+    path("theme/", views.theme, name="set_theme"),
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.api_token, name="api_token"),
     path("profile/researcher/", views.researcher_request, name="researcher_request"),

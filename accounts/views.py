@@ -3,15 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from accounts.context_processors import THEME_COOKIE
 from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
-from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
+from accounts.models import Theme
+from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, set_theme, update_profile
 from accounts.services.roles import request_researcher_role
 
 
@@ -72,3 +74,22 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your account has been deleted. Thank you for your contributions."))
         return redirect("dashboard")
     return render(request, "accounts/account_delete.html", {"form": form})
+
+
+@require_POST
+def theme(request: HttpRequest) -> HttpResponse:
+    """Choose the colour scheme: kept on the account, or in a cookie for a visitor."""
+    choice = request.POST.get("theme", "")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    if choice not in Theme.values:
+        return HttpResponseBadRequest(_("Unknown colour scheme."))
+    response = redirect(next_url)
+    if request.user.is_authenticated:
+        set_theme(user=request.user, theme=choice)
+    elif choice:
+        response.set_cookie(THEME_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax")
+    else:
+        response.delete_cookie(THEME_COOKIE)
+    return response

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.languages import LANGUAGES
-from annotation.labels import LABELS_BY_NAME, REQUIRED_LABEL_NAMES
+from annotation.labels import LABELS_BY_NAME, REQUIRED_LABEL_NAMES, SIMPLE_LABEL_NAMES
 from annotation.models import Report, TreeState
 from annotation.services.reactions import MAX_REPORT_REASON_LENGTH
 from annotation.services.submissions import MAX_REVIEW_COMMENT_LENGTH
@@ -68,7 +68,11 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, label_names: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.label_names = [name for name in label_names if name in LABELS_BY_NAME]
+        # The labels every review answers first, then the simple ones, then the rest in their own order.
+        known = [name for name in label_names if name in LABELS_BY_NAME]
+        self.label_names = sorted(
+            known, key=lambda name: 0 if name in REQUIRED_LABEL_NAMES else 1 if name in SIMPLE_LABEL_NAMES else 2
+        )
         for name in self.label_names:
             label = LABELS_BY_NAME[name]
             # Shown as required; whether an answer is missing is the service's call (InvalidLabels).
@@ -168,7 +172,10 @@ class SkipForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    report_type = forms.ChoiceField(label=_("What is wrong?"), choices=Report.ReportType.choices)
+    # No reason chosen beforehand: the reporter picks one (a default filed "spam" in one click).
+    report_type = forms.ChoiceField(
+        label=_("What is wrong?"), choices=[("", _("Choose a reason")), *list(Report.ReportType.choices)]
+    )
     reason = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"maxlength": MAX_REPORT_REASON_LENGTH})
     )

@@ -132,6 +132,8 @@ PAGES = [
     # A visitor (and a banned user, logged out on the way) gets the landing page; the others their dashboard.
     Page("dashboard", lambda w, a: "/", dict.fromkeys(ACTORS, 200)),
     Page("terms", lambda w, a: "/terms/", dict.fromkeys(ACTORS, 200)),
+    # Choosing a colour scheme is a POST (on the account, or a cookie for visitors); nothing to GET.
+    Page("colour scheme", lambda w, a: "/theme/", dict.fromkeys(ACTORS, 405)),
     # The guidelines are open to everyone, volunteers or not.
     Page("guidelines", lambda w, a: "/guidelines/", dict.fromkeys(ACTORS, 200)),
     Page("guideline of a task kind", lambda w, a: "/guidelines/assistant-reply/", dict.fromkeys(ACTORS, 200)),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts.languages import LANGUAGE_NAMES
-from accounts.models import MAX_DAILY_GOAL, User, UserStats
+from accounts.models import MAX_DAILY_GOAL, Theme, User, UserStats
 from accounts.signals import account_deleted
 from core.errors import InvalidInput
 
@@ -76,4 +76,13 @@ def delete_account(*, user: User) -> User:
     Token.objects.filter(user=user).delete()
     UserStats.objects.filter(user=user).delete()
     account_deleted.send(sender=User, user=user)
+    return user
+
+
+def set_theme(*, user: User, theme: str) -> User:
+    """The colour scheme the user chose ("" follows the browser)."""
+    if theme not in Theme.values:
+        raise InvalidInput(_("Unknown colour scheme: %(theme)s") % {"theme": theme})
+    user.theme = theme
+    user.save(update_fields=["theme"])
     return user

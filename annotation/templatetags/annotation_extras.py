@@ -7,6 +7,12 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml as escape_html
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
 from accounts.languages import language_name as native_language_name
 from annotation.selectors.tasks import chooser_context
@@ -14,13 +20,43 @@ from annotation.services.reactions import EMOJIS
 
 register = template.Library()
 
+
+def _highlight(code: str, lang: str, attrs: str) -> str:
+    """Fenced code in a language Pygments knows, highlighted on the server (classes styled by pygments.css)."""
+    try:
+        lexer = get_lexer_by_name(lang.strip()) if lang.strip() else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""  # markdown-it escapes the code itself.
+    return f'<pre class="highlight"><code>{highlight(code, lexer, _code_formatter)}</code></pre>'
+
+
+def _image_as_link(self, tokens, idx, options, env) -> str:
+    """Images are not shown (no remote fetches): a link to them, named by their alt text, instead."""
+    token = tokens[idx]
+    src = escape_html(token.attrGet("src") or "")
+    alt = escape_html(self.renderInlineAsText(token.children or [], options, env) or token.attrGet("src") or "")
+    return f'<a href="{src}" class="md-image">🖼 {alt}</a>'
+
+
+_code_formatter = HtmlFormatter(nowrap=True)
 # Raw HTML in a message is shown as text (html=False); the result is cleaned again with an allow-list.
-_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "highlight": _highlight}).enable(
+    ["table", "strikethrough"]
+)
+_markdown.add_render_rule("image", _image_as_link)
 ALLOWED_TAGS = {
-    *("p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a"),
+    *("p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"),
     *("h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"),
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# Only the classes Pygments writes (token kinds) and ours survive the cleaning.
+ALLOWED_CLASSES = {
+    "span": {name for name in STANDARD_TYPES.values() if name},
+    "pre": {"highlight"},
+    "a": {"md-image"},
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 # Emoji code -> (symbol, accessible name).
@@ -46,6 +82,7 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow ugc",
     )

@@ -121,6 +121,15 @@
       var count = countCharacters(textarea.value);
       counter.textContent = count + " / " + max;
       counter.classList.toggle("over-limit", count > max);
+      // A hint only: the server keeps refusing texts above the limit.
+      var notice = form.querySelector("[data-over-limit]");
+      var send = form.querySelector("[data-send-button]");
+      if (notice) notice.hidden = count <= max;
+      if (send) {
+        send.disabled = count > max;
+        if (count > max) send.setAttribute("aria-describedby", notice.id);
+        else send.removeAttribute("aria-describedby");
+      }
     }
 
     function saveOnServer() {
@@ -344,6 +353,35 @@
     var section = elt.closest("[data-task]");
     var form = section && section.querySelector("[data-editor-form]");
     if (form) forgetLocal(draftKeys(form));
+  });
+
+  // Review form: 1-5 answer a scale, y/n a yes/no question; the one holding the focus, else the next unanswered.
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    var form = document.querySelector("form.review-form");
+    var target = event.target;
+    if (!form || document.querySelector("dialog[open]")) return;
+    if (target.closest && target.closest("textarea, select, [contenteditable], input:not([type=radio]):not([type=checkbox])")) return;
+    var key = event.key.toLowerCase();
+    var kind;
+    if (/^[1-5]$/.test(key)) kind = "scale";
+    else if (key === "y" || key === "n") kind = "yes_no";
+    else return;
+    var current = target.closest && target.closest("fieldset.label-" + kind);
+    var fieldset = current && form.contains(current) ? current : null;
+    if (!fieldset) {
+      fieldset = Array.prototype.find.call(form.querySelectorAll("fieldset.label-" + kind), function (candidate) {
+        return !candidate.querySelector("input[type=radio]:checked");
+      });
+    }
+    if (!fieldset) return;
+    var radio = kind === "scale"
+      ? fieldset.querySelectorAll("input[type=radio]")[Number(key) - 1]
+      : fieldset.querySelector('input[type=radio][value="' + (key === "y" ? "1" : "0") + '"]');
+    if (!radio) return;
+    event.preventDefault();
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   function init(root) {

@@ -182,7 +182,12 @@ def test_a_refused_text_stays_in_the_editor_with_the_reason(page, log_in):
     task_id = choose(page, "assistant_reply")
     page.locator("[data-editor]").fill("x" * 2001)
     assert "over-limit" in page.locator("[data-char-counter]").get_attribute("class")
-    page.get_by_role("button", name="Send", exact=True).click()
+    # The browser only hints (send disabled, a message); the server still refuses such a text.
+    send_button = page.get_by_role("button", name="Send", exact=True)
+    assert send_button.is_disabled()
+    assert page.get_by_text("Your text is longer than 2000 characters").is_visible()
+    send_button.evaluate("button => { button.disabled = false; }")
+    send_button.click()
     page.locator(".errorlist").get_by_text("at most 2000 are allowed").wait_for()
     assert page.locator("#task").get_attribute("data-task-id") == task_id
     assert page.locator("[data-editor]").input_value() == "x" * 2001

@@ -1,0 +1,30 @@
+/* Every page: the phone menu button, and the selects that apply on change (language, colour scheme). */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var button = document.querySelector("[data-menu-button]");
+  var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (button && menu) {
+    button.hidden = false;
+    function setOpen(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("is-open", open);
+    }
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  }
+
+  // The form's own button stays for visitors without JavaScript.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-submit-on-change]");
+    if (select && select.form) select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
+  });
+})();

@@ -66,6 +66,8 @@ THREAD_FIELDS = (
     "text",
     "depth",
     "rank",
+    "review_count",
+    "review_result",
     "deleted",
     "synthetic",
     "model_name",

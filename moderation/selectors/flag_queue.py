@@ -266,9 +266,14 @@ def item_reviews(*, message_id: UUID) -> list[Review]:
 
 def _threads(messages: list[Message]) -> dict[UUID, list[Message]]:
     """Each message's thread from its root, hidden messages included (moderators see them), in one query."""
-    tree_ids = {message.tree_id for message in messages}
-    max_depth = max((message.depth for message in messages), default=0)
-    ancestors = Message.objects.filter(tree_id__in=tree_ids, depth__lt=max_depth).only(*THREAD_FIELDS)
+    # Per tree, the messages above its deepest item: a tree whose item is its prompt gives none.
+    deepest: dict[UUID, int] = {}
+    for message in messages:
+        deepest[message.tree_id] = max(deepest.get(message.tree_id, 0), message.depth)
+    above = Q(pk__in=[])
+    for tree_id, depth in deepest.items():
+        above |= Q(tree_id=tree_id, depth__lt=depth)
+    ancestors = Message.objects.filter(above).only(*THREAD_FIELDS) if messages else []
     by_id = {message.pk: message for message in ancestors}
     threads = {}
     for message in messages:

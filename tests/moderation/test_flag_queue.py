@@ -107,6 +107,28 @@ def make_flagged(count: int) -> None:
         set_emoji(user=UserFactory(), message=reply, emoji="+1")
 
 
+def test_each_item_shows_its_whole_thread_from_the_root(django_assert_num_queries):
+    prompt = make_prompt()
+    first = make_reply(prompt)
+    second = make_reply(first)
+    deep = make_reply(second, deleted=True)
+    sibling = make_reply(prompt)
+    lone_prompt = make_prompt()
+    for message in (deep, sibling, lone_prompt, first):
+        flag(message)
+    threads = {item.message.pk: [m.pk for m in item.thread] for item in flag_queue().items}
+    assert threads == {
+        deep.pk: [prompt.pk, first.pk, second.pk, deep.pk],
+        sibling.pk: [prompt.pk, sibling.pk],
+        lone_prompt.pk: [lone_prompt.pk],
+        first.pk: [prompt.pk, first.pk],
+    }
+    # A page of prompts alone reads the same queries.
+    Report.objects.exclude(message=lone_prompt).delete()
+    with django_assert_num_queries(4):
+        assert [[m.pk for m in item.thread] for item in flag_queue().items] == [[lone_prompt.pk]]
+
+
 @pytest.mark.parametrize("count", [3, 10])
 def test_the_selector_costs_a_fixed_number_of_queries(django_assert_num_queries, count):
     make_flagged(count)

@@ -266,13 +266,17 @@ def item_reviews(*, message_id: UUID) -> list[Review]:
 
 def _threads(messages: list[Message]) -> dict[UUID, list[Message]]:
     """Each message's thread from its root, hidden messages included (moderators see them), in one query."""
-    # Per tree, the messages above its deepest item: a tree whose item is its prompt gives none.
+    # Per tree, the messages above its deepest item (a tree whose item is its prompt gives none), with the trees
+    # grouped by that depth.
     deepest: dict[UUID, int] = {}
     for message in messages:
         deepest[message.tree_id] = max(deepest.get(message.tree_id, 0), message.depth)
-    above = Q(pk__in=[])
+    trees_by_depth: dict[int, list[UUID]] = defaultdict(list)
     for tree_id, depth in deepest.items():
-        above |= Q(tree_id=tree_id, depth__lt=depth)
+        trees_by_depth[depth].append(tree_id)
+    above = Q(pk__in=[])
+    for depth, tree_ids in trees_by_depth.items():
+        above |= Q(tree_id__in=tree_ids, depth__lt=depth)
     ancestors = Message.objects.filter(above).only(*THREAD_FIELDS) if messages else []
     by_id = {message.pk: message for message in ancestors}
     threads = {}

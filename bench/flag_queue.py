@@ -107,8 +107,9 @@ def main() -> int:
     connection.cursor().execute("VACUUM (ANALYZE) annotation_report")
     rng = random.Random(1)
     with transaction.atomic():
-        message_ids = list(Message.objects.values_list("pk", flat=True))
-        reporters = list(User.objects.filter(is_placeholder=False).values_list("pk", flat=True)[:2000])
+        # In id order: the seeded draws pick the same messages whatever order the rows lie in on disk.
+        message_ids = list(Message.objects.order_by("pk").values_list("pk", flat=True))
+        reporters = list(User.objects.filter(is_placeholder=False).order_by("pk").values_list("pk", flat=True)[:2000])
         reporters = reporters or [None]
         now = timezone.now()
         flagged: list = []

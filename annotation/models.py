@@ -36,6 +36,11 @@ class Role(models.TextChoices):
     ASSISTANT = "assistant", _("Assistant")
 
 
+# Value -> lazily translated label.
+TREE_STATE_LABELS = dict(TreeState.choices)
+ROLE_LABELS = dict(Role.choices)
+
+
 class MessageTree(models.Model):
     """A conversation tree. Its id is the id of its root message (as in the oasst1 files)."""
 
@@ -63,6 +68,12 @@ class MessageTree(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.state})"
+
+    @property
+    def state_label(self) -> str:
+        """``get_state_display()`` for pages that show many trees: Django's builds (and translates) the mapping of
+        every choice on each call."""
+        return TREE_STATE_LABELS.get(self.state, self.state)
 
 
 class Message(models.Model):
@@ -129,6 +140,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:40]}"
+
+    @property
+    def role_label(self) -> str:
+        """``get_role_display()`` for pages that show many messages (see ``MessageTree.state_label``)."""
+        return ROLE_LABELS.get(self.role, self.role)
 
 
 class MessageRevision(models.Model):

@@ -50,6 +50,11 @@ class ReasonTooLong(InvalidInput):
     default_message = _("The reason is too long.")
 
 
+class ReasonInvalidCharacters(InvalidInput):
+    code = "reason_invalid_characters"
+    default_message = _("The reason may not contain a NUL character.")
+
+
 class NoteBlank(InvalidInput):
     code = "note_blank"
     default_message = _("The note may not be empty.")

@@ -3,12 +3,24 @@
 import uuid
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import ModerationAction
 from moderation.selectors import flag_queue
 from moderation.selectors.audit_log import find_user
 from moderation.services.audit import MAX_REASON_LENGTH
+
+
+class ReasonField(forms.CharField):
+    """The reason of an action (or a note) as typed. What a reason may hold is the audit service's rule
+    (``check_reason``), so the field does not refuse a NUL by itself: the page shows the service's error, the same
+    the API gives."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
 
 # --- The audit log ----------------------------------------------------------------------------
 
@@ -68,13 +80,13 @@ class AuditLogFilterForm(forms.Form):
 class ReasonForm(forms.Form):
     """Ban, unban and purge: the reason recorded in the audit log."""
 
-    reason = forms.CharField(
+    reason = ReasonField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH})
     )
 
 
 class UserNoteForm(forms.Form):
-    note = forms.CharField(
+    note = ReasonField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH})
     )
 
@@ -136,7 +148,7 @@ class FlagQueueFilterForm(forms.Form):
 class FlagActionForm(forms.Form):
     """The reason a moderator gives for an action in the queue; a default one if left empty."""
 
-    reason = forms.CharField(
+    reason = ReasonField(
         label=_("Reason"), required=False, widget=forms.TextInput(attrs={"maxlength": MAX_REASON_LENGTH})
     )
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("queue/<uuid:message_id>/hide/", flag_queue.hide, name="flag_hide"),
     path("queue/<uuid:message_id>/restore/", flag_queue.restore, name="flag_restore"),
     path("queue/<uuid:message_id>/edit/", flag_queue.edit, name="flag_edit"),
+    path("queue/<uuid:message_id>/reviews/", flag_queue.reviews, name="flag_reviews"),
     path("queue/<uuid:message_id>/halt/", flag_queue.halt, name="flag_halt"),
     path("queue/<uuid:message_id>/resume/", flag_queue.resume, name="flag_resume"),
 ]

@@ -174,6 +174,8 @@ PAGES = [
     Page("trollboard", lambda w, a: "/moderation/trollboard/", MODERATION_PAGE),
     Page("audit log", lambda w, a: "/moderation/audit/", MODERATION_PAGE),
     Page("flag queue", lambda w, a: "/moderation/queue/", MODERATION_PAGE),
+    Page("flag queue item's edit form", lambda w, a: f"/moderation/queue/{w.reply.pk}/edit/", MODERATION_PAGE),
+    Page("flag queue item's reviews", lambda w, a: f"/moderation/queue/{w.hidden.pk}/reviews/", MODERATION_PAGE),
     Page("user page", lambda w, a: f"/moderation/users/{w.author.pk}/", MODERATION_PAGE),
     Page("user page of an admin", lambda w, a: f"/moderation/users/{w.users['admin'].pk}/", MODERATION_PAGE),
     Page("datasets", lambda w, a: "/datasets/", DATASETS_PAGE),

@@ -416,10 +416,17 @@ def release_open_tasks(*, user: User) -> int:
 
 def release_tasks_on_messages(*, message_ids: list[uuid.UUID]) -> int:
     """Release (as ``release_task``) every open task about these messages: replies to them, reviews of them and
-    rankings of their children; for messages a moderator hid. Returns how many were released."""
+    rankings of their children; for messages a moderator hid. Returns how many were released.
+
+    The caller holds the messages' rows, and task rows are locked before message rows everywhere else: a task
+    another transaction holds is left to it (its submission, skip or release then finds the message hidden)
+    rather than waited for. The moderator's transaction locked the tree's open tasks first; only a task handed
+    out since can be held so.
+    """
     about = Q(parent_message__in=message_ids) | Q(message__in=message_ids)
     with transaction.atomic():
-        tasks = list(Task.objects.filter(about, state=TaskState.OPEN).order_by("pk").select_for_update(no_key=True))
+        rows = Task.objects.filter(about, state=TaskState.OPEN).order_by("pk")
+        tasks = list(rows.select_for_update(no_key=True, skip_locked=True))
         _close_released(tasks, now=timezone.now())
     return len(tasks)
 

@@ -1,5 +1,6 @@
 """Request and response bodies of the moderation API (documented in the OpenAPI schema)."""
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -108,16 +109,24 @@ class ModerationActionSerializer(serializers.Serializer):
 
 # --- Actions on messages and trees ------------------------------------------------------------
 
-REASON_HELP = "Why: kept in the audit log (at most 2000 characters)."
+REASON_HELP = "Why: kept in the audit log (at most 2000 characters, no NUL)."
+
+
+class ReasonField(serializers.CharField):
+    """A reason (or a note) as sent: the audit service's rule says what it may hold (see moderation.forms)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
+    reason = ReasonField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
 
 
 class ModeratorEditSerializer(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, allow_blank=True, help_text="The new text.")
-    reason = serializers.CharField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
+    reason = ReasonField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
 
 
 class ModeratedMessageSerializer(serializers.Serializer):
@@ -166,9 +175,7 @@ class ModeratedTreeSerializer(serializers.Serializer):
 
 
 class UserNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(
-        help_text="A line added to the moderators' notes on the user (at most 2000 characters)."
-    )
+    note = ReasonField(help_text="A line added to the moderators' notes on the user (at most 2000 characters, no NUL).")
 
 
 class ModeratedUserSerializer(serializers.Serializer):
@@ -219,7 +226,7 @@ class PurgePlanSerializer(serializers.Serializer):
 
 class LeaderboardVisibilitySerializer(serializers.Serializer):
     visible = serializers.BooleanField(help_text="Whether the user is listed on the leaderboard.")
-    reason = serializers.CharField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
+    reason = ReasonField(required=False, default="", allow_blank=True, help_text=REASON_HELP)
 
 
 # --- The flag queue ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import Message, MessageTree
+from annotation.models import Message, MessageTree, Task, TaskState
 from annotation.services import tree_transitions
 from annotation.services.tree_checks import recheck_tree
 from annotation.services.tree_state_changes import lock_tree
@@ -17,8 +17,15 @@ from moderation.services.audit import check_moderator, record_action
 
 
 def lock_tree_with_messages(tree_id: uuid.UUID) -> MessageTree:
-    """Lock a tree's row, then its messages' rows (in id order, as the re-check does): a reply submitted under
-    one of them meanwhile waits, and then finds its parent hidden."""
+    """Lock a tree's open tasks, then its row, then its messages' rows (each in id order, as the re-check does).
+
+    Tasks first, as everywhere: a submission (or a skip, a release) locks its task, then the message the task is
+    about. One under way when the moderator acts finishes first; one that starts later waits, then finds its
+    message hidden. Had the moderator's transaction taken the messages first, each side would hold what the other
+    waits for.
+    """
+    open_tasks = Task.objects.filter(tree_id=tree_id, state=TaskState.OPEN).order_by("pk")
+    list(open_tasks.select_for_update(no_key=True).values_list("pk"))
     tree = lock_tree(tree_id)
     list(Message.objects.filter(tree_id=tree_id).order_by("pk").select_for_update(no_key=True).values_list("pk"))
     return tree

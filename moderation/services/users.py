@@ -15,7 +15,7 @@ from annotation.services import tree_transitions
 from annotation.services.task_handout import release_open_tasks
 from moderation.errors import AlreadyBanned, CannotBanUser, NotBanned, NoteBlank
 from moderation.models import ModerationAction
-from moderation.services.audit import check_moderator, record_action
+from moderation.services.audit import check_moderator, check_reason, record_action
 from moderation.services.trees import recheck_affected_trees
 
 # The trees of a banned user's prompts that are halted: they have not grown yet.
@@ -98,7 +98,8 @@ def unban_user(*, moderator: User, user: User, reason: str) -> User:
 def add_user_note(*, moderator: User, user: User, note: str) -> User:
     """Add a line to the moderators' notes on a user (kept on the user, and recorded)."""
     check_moderator(moderator)
-    note = (note or "").strip()
+    # The note is the action's reason: checked before it is written to the user.
+    note = check_reason(note)
     if not note:
         raise NoteBlank()
     with transaction.atomic():

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from annotation.models import Message
@@ -18,6 +18,7 @@ from core.errors import DomainError, NotFound
 from moderation.decorators import moderator_required
 from moderation.forms import FlagActionForm, FlagEditForm, FlagQueueFilterForm
 from moderation.selectors.flag_queue import flag_queue as flag_queue_page
+from moderation.selectors.flag_queue import item_reviews
 from moderation.selectors.moderated import moderated_message
 from moderation.services import flags, messages, trees
 from toxicity.conf import toxicity_settings
@@ -91,6 +92,18 @@ def _act(
     context = _queue_context(request.POST)
     context.update({"notice": notice, "error": error, "acted_on_id": message.pk})
     return render(request, "moderation/partials/flag_queue_results.html", context)
+
+
+@require_GET
+@moderator_required
+def reviews(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    """The reviews of one item, fetched when the moderator opens them."""
+    message = _message_or_404(message_id)
+    context = {"message": message, "reviews": item_reviews(message_id=message.pk)}
+    if request.htmx:
+        return render(request, "moderation/partials/flag_queue_reviews.html", context)
+    context["queue_url"] = reverse("moderation:flag_queue")
+    return render(request, "moderation/flag_queue_reviews.html", context)
 
 
 @require_POST

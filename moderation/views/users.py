@@ -80,7 +80,7 @@ def user_page(request: HttpRequest, user_id: UUID) -> HttpResponse:
 
 def _reason(request: HttpRequest) -> str:
     form = ReasonForm(request.POST)
-    form.is_valid()  # optional text; its length is the service's rule (a NUL, which no form takes, leaves it out)
+    form.is_valid()  # optional text; what it may hold is the service's rule (audit.check_reason)
     return form.cleaned_data.get("reason", "")
 
 

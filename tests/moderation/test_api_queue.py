@@ -137,8 +137,8 @@ def test_a_page_makes_the_same_queries_however_many_items(api, django_assert_num
         message = make_reply(make_prompt())
         _report(message)
         _report(message, red=False)
-    # The token with its user, the grouped reports, the messages, their reports, their reviews, their threads.
-    with django_assert_num_queries(6):
+    # The token with its user, the grouped reports, the messages, their reports, their threads.
+    with django_assert_num_queries(5):
         response = api.get(URL)
     assert len(_ids(response)) == count
 

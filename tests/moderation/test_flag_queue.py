@@ -107,16 +107,52 @@ def make_flagged(count: int) -> None:
         set_emoji(user=UserFactory(), message=reply, emoji="+1")
 
 
+def test_each_item_shows_its_whole_thread_from_the_root(django_assert_num_queries):
+    prompt = make_prompt()
+    first = make_reply(prompt)
+    second = make_reply(first)
+    deep = make_reply(second, deleted=True)
+    sibling = make_reply(prompt)
+    lone_prompt = make_prompt()
+    for message in (deep, sibling, lone_prompt, first):
+        flag(message)
+    threads = {item.message.pk: [m.pk for m in item.thread] for item in flag_queue().items}
+    assert threads == {
+        deep.pk: [prompt.pk, first.pk, second.pk, deep.pk],
+        sibling.pk: [prompt.pk, sibling.pk],
+        lone_prompt.pk: [lone_prompt.pk],
+        first.pk: [prompt.pk, first.pk],
+    }
+    # A page of prompts alone reads the same queries.
+    Report.objects.exclude(message=lone_prompt).delete()
+    with django_assert_num_queries(4):
+        assert [[m.pk for m in item.thread] for item in flag_queue().items] == [[lone_prompt.pk]]
+
+
 @pytest.mark.parametrize("count", [3, 10])
 def test_the_selector_costs_a_fixed_number_of_queries(django_assert_num_queries, count):
     make_flagged(count)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = flag_queue()
         assert len(page.items) == count
-        seen = [(item.message.author, item.message.tree.state) for item in page.items]
-        seen += [report.user for item in page.items for report in item.reports]
+        seen = [(item.message.author, item.message.tree.state, item.review_count) for item in page.items]
+        seen += [str(report.user) for item in page.items for report in item.reports]
         seen += [(message.author_id, message.text, message.deleted) for item in page.items for message in item.thread]
     assert len(seen) == count * 5
+
+
+def test_the_reporters_are_read_with_their_names_only(queue):
+    reporter = UserFactory(username="reporter-name", display_name="")
+    named = UserFactory(username="someone", display_name="Shown Name")
+    flag(queue["old"], user=reporter, minutes_ago=40)
+    flag(queue["old"], user=named, minutes_ago=41)
+    Report.objects.create(message=queue["old"], user=None, report_type="spam")
+    item = next(item for item in flag_queue().items if item.message.pk == queue["old"].pk)
+    by_user = {report.user_id: report.user for report in item.reports}
+    assert str(by_user[reporter.pk]) == "reporter-name" and str(by_user[named.pk]) == "Shown Name"
+    assert by_user[None] is None
+    # The other fields are left unread, not made up: reading one loads it.
+    assert by_user[named.pk].get_deferred_fields() and by_user[named.pk].email == named.email
 
 
 @pytest.mark.parametrize("count", [3, 10])
@@ -124,7 +160,8 @@ def test_the_page_costs_a_fixed_number_of_queries(client, moderator, django_asse
     make_flagged(count)
     client.force_login(moderator)
     client.get(PAGE_URL)  # the session and the user are read on every request
-    with django_assert_num_queries(7):
+    # The session and its user, then the selector's four.
+    with django_assert_num_queries(6):
         response = client.get(PAGE_URL)
     assert response.status_code == 200
     assert response.content.decode().count('class="card queue-item"') == count
@@ -141,7 +178,13 @@ def test_the_page_shows_the_thread_reports_reviews_reactions_and_author(client, 
     html = client.get(PAGE_URL).content.decode()
     assert "What is the capital of France?" in html and "Buy cheap watches" in html
     assert "an advert" in html and str(reporter) in html
-    assert "clearly an ad" in html and "spam 1.0" in html
+    # The reviews are counted on the page and fetched when opened.
+    reviews_url = f"{PAGE_URL}{reply.pk}/reviews/"
+    assert "1 review<" in html and f'hx-get="{reviews_url}"' in html and "clearly an ad" not in html
+    partial = client.get(reviews_url, headers={"HX-Request": "true"}).content.decode()
+    assert "clearly an ad" in partial and "spam 1.0" in partial and "<html" not in partial
+    full = client.get(reviews_url).content.decode()
+    assert "clearly an ad" in full and "<html" in full and "Buy cheap watches" in full
     assert f'href="/moderation/users/{author.pk}/"' in html
     assert "red_flag 1" in html
     assert 'data-action="dismiss"' in html and 'data-action="hide"' in html
@@ -284,3 +327,22 @@ def test_the_edit_form_is_fetched_when_opened_with_the_text_and_the_filters(
 def test_the_edit_form_refuses_volunteers(client, queue):
     client.force_login(UserFactory(role=Role.VOLUNTEER))
     assert client.get(action_url("edit", queue["old"])).status_code == 403
+
+
+def test_the_reviews_of_an_item_cost_a_fixed_number_of_queries_and_refuse_volunteers(
+    client, moderator, queue, django_assert_num_queries
+):
+    for _ in range(3):
+        Review.objects.create(message=queue["busy"], reviewer=UserFactory(), values={"quality": 0.5})
+    client.force_login(moderator)
+    url = f"{PAGE_URL}{queue['busy'].pk}/reviews/"
+    # The session and its user, the message, its reviews with their reviewers.
+    with django_assert_num_queries(4):
+        partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert partial.count("<li>") == 3
+    assert (
+        client.get(f"{PAGE_URL}{queue['busy'].parent_id}/reviews/", headers={"HX-Request": "true"}).status_code == 200
+    )
+    assert client.get(f"{PAGE_URL}00000000-0000-0000-0000-000000000000/reviews/").status_code == 404
+    client.force_login(UserFactory(role=Role.VOLUNTEER))
+    assert client.get(url).status_code == 403

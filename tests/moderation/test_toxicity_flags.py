@@ -33,8 +33,8 @@ def test_the_page_shows_the_score_and_filters_the_toxicity_kind(client, moderato
     set_emoji(user=UserFactory(), message=red_flagged, emoji="red_flag")
     client.force_login(moderator)
     client.get(PAGE_URL)  # the session and the user are read on every request
-    # The flag queue page's 7 (tests/moderation/test_flag_queue.py) and the line on toxicity scoring.
-    with django_assert_num_queries(8):
+    # The flag queue page's 6 (tests/moderation/test_flag_queue.py) and the line on toxicity scoring.
+    with django_assert_num_queries(7):
         html = client.get(PAGE_URL).content.decode()
     assert "Only an idiot asks that." in html and "Something else" in html
     assert "toxicity 0.90 (keywords-1)" in html and "by the classifier" in html and "<code>keywords-1</code>" in html

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import TimeFrame
 from accounts.selectors import user_stats
 from core.errors import InvalidInput
+from moderation.services.messages import hide_message, restore_message
 from stats import selectors
 from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_prompt, make_reply
@@ -96,3 +97,38 @@ def test_personal_stats_are_counted_live(board):
     assert stats.total == 24
     # The stored leaderboard row waits for the next refresh.
     assert user_stats(user=star)[TimeFrame.TOTAL].leader_score == 16
+
+
+@pytest.mark.django_db
+def test_a_message_a_moderator_hides_no_longer_counts_for_its_author_nor_for_the_replies_under_it():
+    moderator = UserFactory(role="moderator")
+    writer, rival, follower = UserFactory(), UserFactory(), UserFactory()
+    prompt = make_prompt(author=UserFactory(is_placeholder=True))
+    best = make_reply(prompt, author=writer, rank=0)  # 4 + accepted 4 + ranked first 9 = 17
+    make_reply(prompt, author=writer)  # 8
+    make_reply(prompt, author=rival)  # 8
+    make_reply(prompt, author=rival)  # 8
+    make_reply(best, author=follower)  # a prompter reply under the hidden one: 1 + accepted 1
+
+    def standing() -> tuple[dict, list]:
+        refresh_user_stats(now=timezone.now())
+        scores = {user.pk: user_stats(user=user)[TimeFrame.TOTAL] for user in (writer, rival, follower)}
+        board = [row.user_id for row in selectors.leaderboard(time_frame=TimeFrame.TOTAL)]
+        return {pk: row.leader_score if row else 0 for pk, row in scores.items()}, board
+
+    scores, board = standing()
+    assert scores == {writer.pk: 25, rival.pk: 16, follower.pk: 2}
+    assert board == [writer.pk, rival.pk, follower.pk]
+    assert selectors.personal_stats(user=writer).total == 25
+
+    hide_message(moderator=moderator, message=best, reason="copied from a website")
+    scores, board = standing()
+    assert scores == {writer.pk: 8, rival.pk: 16, follower.pk: 0}
+    assert board == [rival.pk, writer.pk]
+    assert selectors.personal_stats(user=writer).total == 8
+
+    # Restored, the message counts again (the reply under it stays hidden until restored by itself).
+    restore_message(moderator=moderator, message=best, reason="it was the author's own text")
+    scores, board = standing()
+    assert scores == {writer.pk: 25, rival.pk: 16, follower.pk: 0}
+    assert board == [writer.pk, rival.pk]

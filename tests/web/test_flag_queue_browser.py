@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from annotation.models import Message, Report
+from annotation.models import Message, Report, Review
 from moderation.models import ModerationAction
 from tests.factories import UserFactory, make_prompt, make_reply
 
@@ -69,3 +69,22 @@ def test_a_moderator_opens_an_items_edit_form_and_saves_the_edit(page, log_in):
     item.get_by_role("button", name="Save the edit").click()
     expect(page.locator("#flag-queue-results")).to_contain_text("The message was edited; its old text is kept.")
     assert Message.objects.get(pk=reply.pk).text == "Call us about whales"
+
+
+def test_an_items_reviews_are_fetched_when_the_moderator_opens_them(page, log_in):
+    from playwright.sync_api import expect
+
+    moderator = UserFactory(role=Role.MODERATOR)
+    reply = make_reply(make_prompt(text="Tell me about whales"), text="Buy cheap watches here")
+    Report.objects.create(message=reply, user=UserFactory(), report_type="spam", reason="an advert")
+    Review.objects.create(
+        message=reply, reviewer=UserFactory(display_name="careful"), values={"spam": 1.0}, comment="an ad"
+    )
+    log_in(moderator)
+    page.goto("/moderation/queue/")
+    reviews = page.locator("#flag-queue-results .queue-item .queue-reviews")
+    expect(reviews.locator("summary")).to_have_text("1 review")
+    expect(reviews).not_to_contain_text("careful")
+    reviews.locator("summary").click()
+    expect(reviews.locator(".queue-review-list")).to_contain_text("careful: spam 1.0")
+    expect(reviews.locator(".queue-review-list")).to_contain_text("“an ad”")

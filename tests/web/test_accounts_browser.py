@@ -44,6 +44,9 @@ def test_sign_up_accept_terms_and_see_the_dashboard(page, screenshot):
 
 def test_switch_the_interface_language(page):
     _log_in(page, UserFactory())
+    # The login page has the switcher too: choose on the dashboard, once its script runs.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.wait_for_function("document.documentElement.classList.contains('js')")
     # Applied on selection (site.js); the form's button is there for browsers without JavaScript.
     page.get_by_label("Interface language").select_option("de")
     page.wait_for_function("document.documentElement.lang === 'de'")

@@ -36,9 +36,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from bench.common import ensure_database  # noqa: E402 (the project is on the path)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oasst_bench_toxicity"
 WORDS = tuple(
     " ".join(
@@ -51,18 +54,6 @@ WORDS = tuple(
     ).split(" ")
 )
 RUDE = ("idiot", "stupid", "shut up", "fuck", "shit", "worthless", "moron", "dumb", "hate")
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database named in ``url`` if it does not exist."""
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin_url = parsed._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def text(rng: random.Random, *, reply: bool) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.languages import LANGUAGES
 from annotation.labels import LABELS_BY_NAME, REQUIRED_LABEL_NAMES, SIMPLE_LABEL_NAMES
 from annotation.models import Report, TreeState
+from annotation.selectors.my_work import KINDS, WorkFilter
 from annotation.services.reactions import MAX_REPORT_REASON_LENGTH
 from annotation.services.submissions import MAX_REVIEW_COMMENT_LENGTH
 from annotation.services.task_handout import MAX_SKIP_REASON_LENGTH
@@ -188,6 +189,26 @@ class EditMessageForm(forms.Form):
 # --- Browse -------------------------------------------------------------------------------------
 
 BROWSE_DATES_REVERSED = _("The first day is after the last day.")
+
+
+class MyWorkForm(forms.Form):
+    """My work's filters, from the query string. A value that is not valid is left out (the filter falls back to
+    its default) and shown as the field's error."""
+
+    kind = forms.ChoiceField(required=False)
+    lang = forms.CharField(required=False, max_length=32)
+    tree_state = forms.ChoiceField(required=False)
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, kind) for kind in KINDS]
+        self.fields["tree_state"].choices = [("", ""), *TreeState.choices]
+
+    def work_filter(self) -> WorkFilter:
+        self.is_valid()
+        valid = {name: value for name, value in self.cleaned_data.items() if value}
+        return WorkFilter(**valid)
 
 
 class BrowseForm(forms.Form):

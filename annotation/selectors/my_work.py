@@ -6,7 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from annotation.models import Message, Ranking, Review, TreeState
+from annotation.models import Message, Ranking, Review
 from annotation.policies import can_edit_message
 from annotation.services.reactions import message_is_editable
 
@@ -20,17 +20,6 @@ class WorkFilter:
     lang: str = ""
     tree_state: str = ""
     q: str = ""
-
-    @classmethod
-    def from_query(cls, data) -> "WorkFilter":
-        kind = data.get("kind", "")
-        state = data.get("tree_state", "")
-        return cls(
-            kind=kind if kind in KINDS else "messages",
-            lang=data.get("lang", "")[:32],
-            tree_state=state if state in TreeState.values else "",
-            q=data.get("q", "").strip()[:200],
-        )
 
 
 @dataclass

@@ -19,3 +19,18 @@ def ensure_database(url: str) -> None:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def setup_django(url: str, **environment: str) -> None:
+    """Django on the database ``url`` (created if it is PostgreSQL's and missing), as in production (``DEBUG``
+    off), with any further ``environment`` variables set before the settings are read."""
+    import os
+
+    if url.startswith(("postgres://", "postgresql://")):
+        ensure_database(url)
+    os.environ.update({"DATABASE_URL": url, "DEBUG": "0", **environment})
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
+    import django
+
+    django.setup()

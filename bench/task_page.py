@@ -11,7 +11,6 @@ of queries of one render are printed. Everything the bench writes is rolled back
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.common import ensure_database, percentile  # noqa: E402 (the project is on the path)
+from bench.common import percentile, setup_django  # noqa: E402 (the project is on the path)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oasst_bench_web"
 WARM_UP = 3
@@ -36,17 +35,7 @@ def main() -> int:
     args = parser.parse_args()
 
     url = args.database_url
-    if url.startswith(("postgres://", "postgresql://")):
-        ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
-    sys.path.insert(0, str(BASE_DIR))
-
-    import django
-
-    django.setup()
+    setup_django(url)
 
     from django.core.management import call_command
     from django.db import connection, transaction

@@ -29,7 +29,6 @@ writes). Between runs the scores, flags and queue rows are deleted; the messages
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -40,7 +39,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.common import ensure_database  # noqa: E402 (the project is on the path)
+from bench.common import setup_django  # noqa: E402 (the project is on the path)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oasst_bench_toxicity"
 WORDS = tuple(
@@ -217,19 +216,8 @@ def main() -> int:
     args = parser.parse_args()
 
     url = args.database_url
-    if url.startswith(("postgres://", "postgresql://")):
-        ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
-    os.environ["TOXICITY_BATCH_SIZE"] = str(args.batch_size)  # 0: each backend's default
-    os.environ["TOXICITY_THREADS"] = "1"
-    sys.path.insert(0, str(BASE_DIR))
-
-    import django
-
-    django.setup()
+    # TOXICITY_BATCH_SIZE 0: each backend's default.
+    setup_django(url, TOXICITY_BATCH_SIZE=str(args.batch_size), TOXICITY_THREADS="1")
 
     from django.conf import settings
     from django.core.management import call_command

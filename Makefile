@@ -13,6 +13,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
+# The browser tests inject axe-core (npm registry, pinned in package-lock.json) into the pages they check.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package-lock.json
+	@if command -v npm >/dev/null; then npm ci --silent && touch $(AXE); \
+	else echo "npm not found: the accessibility checks will be skipped (required with CI=true)"; fi
+
 setup: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 
@@ -22,7 +28,7 @@ run: setup
 	$(BIN)/python manage.py load_demo
 	@bash scripts/run.sh
 
-test: setup
+test: setup $(AXE)
 	@bash scripts/test.sh
 
 lint: $(STAMP)
@@ -32,8 +38,8 @@ lint: $(STAMP)
 
 # Refresh the translation catalogues after changing user-visible strings.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l fr -l de -l es --ignore=.venv --ignore=var
-	$(BIN)/python manage.py makemessages -d djangojs -l fr -l de -l es --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l fr -l de -l es --ignore=.venv --ignore=var --ignore=node_modules
+	$(BIN)/python manage.py makemessages -d djangojs -l fr -l de -l es --ignore=.venv --ignore=var --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -25,6 +25,10 @@ if [ "${CI:-}" = "true" ]; then
     echo "Installing$missing..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   fi
+  if [ ! -f node_modules/axe-core/axe.min.js ]; then
+    command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+    npm ci --silent
+  fi
   for _ in $(seq 30); do port_open 5432 && port_open 6379 && break; sleep 1; done
 fi
 

@@ -5,7 +5,7 @@ import logging.config
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, worker_ready
+from celery.signals import setup_logging, worker_process_shutdown, worker_ready
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
@@ -33,3 +33,12 @@ def start_heartbeat(sender, **kwargs) -> None:
     from core.health import start_worker_heartbeat
 
     start_worker_heartbeat(queues=list(sender.app.amqp.queues.consume_from))
+
+
+@worker_process_shutdown.connect
+def forget_process_metrics(pid: int | None = None, **kwargs) -> None:
+    """In Prometheus's multiprocess mode (PROMETHEUS_MULTIPROC_DIR), a pool process's live gauges end with it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())

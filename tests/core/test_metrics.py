@@ -1,6 +1,10 @@
 """/metrics: the scraper's token, and the platform's own metrics (core.metrics) moving with what happens."""
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from celery import Celery
@@ -13,6 +17,7 @@ from core import metrics
 from tests.factories import UserFactory, api_client_for, make_prompt
 
 TOKEN = "scrape-me"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _value(name: str, **labels: str) -> float:
@@ -106,3 +111,15 @@ def test_the_queue_length_gauge_reads_redis_on_scrape(scraper, settings, redis_u
         client.close()
 
     assert f'oasst_celery_queue_length{{queue="{queue}"}} 3.0' in exposed
+
+
+def test_with_a_multiprocess_folder_metrics_add_up_every_process(tmp_path):
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    count = "from core import metrics; metrics.TASKS_HANDED_OUT.labels(kind='x', lang='en').inc()"
+    read = "from core import metrics; print(metrics.registry().get_sample_value('oasst_tasks_handed_out_total', {'kind': 'x', 'lang': 'en'}))"  # noqa: E501
+    for code in (count, count):
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+
+    done = subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+
+    assert done.stdout.strip() == "2.0"

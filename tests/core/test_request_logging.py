@@ -87,3 +87,30 @@ def test_a_log_record_is_one_json_object_with_debug_off(log_lines):
         "r-1",
         "celery",
     )
+
+
+def test_a_job_enqueued_by_a_request_carries_its_request_id(monkeypatch):
+    """django-structlog puts the request's context in the job's headers; its worker step binds them again."""
+    from celery.signals import before_task_publish
+
+    from annotation.jobs import expire_stale_tasks
+    from oasst.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    sent = []
+
+    def capture(headers=None, **kwargs):
+        sent.append(headers)
+
+    before_task_publish.connect(capture)
+    try:
+        with (
+            structlog.contextvars.bound_contextvars(request_id="req-42", user_id="u-1"),
+            app.connection_for_write("memory://") as connection,
+        ):
+            expire_stale_tasks.apply_async(connection=connection, queue="test-request-id")
+    finally:
+        before_task_publish.disconnect(capture)
+
+    (headers,) = sent
+    assert headers["__django_structlog__"]["request_id"] == "req-42"

@@ -379,7 +379,9 @@ LOGGING = {
                         structlog.processors.JSONRenderer(),
                     ]
                     if LOG_FORMAT == "json"
-                    else [structlog.dev.ConsoleRenderer(colors=False)]
+                    else [
+                        structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+                    ]
                 ),
             ],
         },

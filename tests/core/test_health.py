@@ -1,9 +1,6 @@
 """/healthz and /readyz: the database, Redis, the cache and a worker heartbeat per queue."""
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -128,25 +125,4 @@ def test_eager_jobs_need_neither_broker_nor_worker(client, settings):
     assert set(response.json()["checks"]) == {"database", "cache"}
 
 
-@pytest.mark.redis
-@pytest.mark.django_db
-def test_a_real_worker_makes_its_queue_ready(client, ready_world, redis_url):
-    queue = f"test-{uuid.uuid4().hex}"
-    ready_world.HEALTH_WORKER_QUEUES = [queue]
-    assert client.get("/readyz").status_code == 503  # no worker on that queue yet
-
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="oasst.settings", SECRET_KEY="worker-test", REDIS_URL=redis_url)
-    env.setdefault("DATABASE_URL", "sqlite:///:memory:")
-    command = [sys.executable, "-m", "celery", "-A", "oasst", "worker", "--pool=solo", "--loglevel=WARNING"]
-    command += ["--without-mingle", "--without-gossip", "-Q", queue]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while (response := client.get("/readyz")).status_code != 200:
-            assert time.monotonic() < deadline, response.json()
-            assert process.poll() is None, "the worker stopped"
-            time.sleep(0.2)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    assert response.json()["checks"][f"worker:{queue}"]["ok"]
+# A real worker's heartbeat: tests/annotation/test_worker.py, beside the other jobs a real worker runs.

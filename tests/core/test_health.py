@@ -3,14 +3,11 @@
 import socket
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connections
 
 from core import health
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

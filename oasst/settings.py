@@ -338,6 +338,11 @@ DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+# Cache reads, hits and misses (core.cache).
+CACHES["default"]["BACKEND"] = {
+    "django.core.cache.backends.redis.RedisCache": "core.cache.RedisCache",
+    "django.core.cache.backends.filebased.FileBasedCache": "core.cache.FileBasedCache",
+}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
 
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # X-Request-ID of a proxy, checked by core.request_logging
 DJANGO_STRUCTLOG_CELERY_ENABLED = True

@@ -123,3 +123,16 @@ def test_with_a_multiprocess_folder_metrics_add_up_every_process(tmp_path):
     done = subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
 
     assert done.stdout.strip() == "2.0"
+
+
+def test_cache_reads_are_counted_and_a_cached_zero_stays_zero(tmp_path):
+    from core.cache import FileBasedCache
+
+    cache = FileBasedCache(str(tmp_path), {})
+    labels = {"backend": "filebased"}
+    before = {name: _value(f"django_cache_get_{name}_total", **labels) for name in ("hits", "misses")}
+    cache.set("zero", 0)
+
+    assert (cache.get("zero", "default"), cache.get("absent", "default")) == (0, "default")
+    assert _value("django_cache_get_hits_total", **labels) == before["hits"] + 1
+    assert _value("django_cache_get_misses_total", **labels) == before["misses"] + 1

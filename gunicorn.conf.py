@@ -12,6 +12,7 @@ requests do not pay for the imports.
 """
 
 import gc
+import os
 
 worker_class = "gthread"
 workers = 4
@@ -24,3 +25,11 @@ def post_worker_init(worker: object) -> None:
     get_resolver().url_patterns  # noqa: B018 (imports the views)
     gc.collect()
     gc.freeze()
+
+
+def child_exit(server: object, worker: object) -> None:
+    """In Prometheus's multiprocess mode (PROMETHEUS_MULTIPROC_DIR), a dead worker's live gauges are dropped."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import environ
+import structlog
+import structlog.tracebacks
 from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
@@ -313,11 +315,83 @@ TOXICITY_HIDE_THRESHOLD = env.float("TOXICITY_HIDE_THRESHOLD", default=None)
 TOXICITY_EXPORT_MODELS = env.list("TOXICITY_EXPORT_MODELS", default=[])
 TOXICITY_JOB_TIME_LIMIT = env.int("TOXICITY_JOB_TIME_LIMIT", default=300)
 
+# --- Operations (README, "Operations"): health checks, metrics, structured logs ------------------
+# /readyz wants a worker heartbeat younger than this many seconds for each of these queues (0: no worker check).
+HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=60)
+HEALTH_WORKER_QUEUES = env.list("HEALTH_WORKER_QUEUES", default=["celery", "exports"])
+# Probes and the metrics scraper call plain HTTP inside the deployment.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /metrics answers a request with "Authorization: Bearer <METRICS_TOKEN>"; with no token set it does not exist.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+INSTALLED_APPS += ["django_prometheus", "django_structlog"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "core.request_logging.RequestIdMiddleware",
+)
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Query counts and durations per database (django-prometheus's wrappers of the same engines).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+# Cache reads, hits and misses (core.cache).
+CACHES["default"]["BACKEND"] = {
+    "django.core.cache.backends.redis.RedisCache": "core.cache.RedisCache",
+    "django.core.cache.backends.filebased.FileBasedCache": "core.cache.FileBasedCache",
+}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
+
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # X-Request-ID of a proxy, checked by core.request_logging
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# JSON lines in production, readable lines with DEBUG on (LOG_FORMAT=json or console to choose).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+_LOG_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_LOG_CHAIN,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": [*_LOG_CHAIN, structlog.stdlib.ExtraAdder()],
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *(
+                    [
+                        # Tracebacks as data, without the frames' local variables (they may hold secrets).
+                        structlog.processors.ExceptionRenderer(
+                            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                        ),
+                        structlog.processors.JSONRenderer(),
+                    ]
+                    if LOG_FORMAT == "json"
+                    else [
+                        structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+                    ]
+                ),
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -35,7 +35,7 @@ def _redis_answers() -> bool:
 
 
 def _missing(marker: str) -> str | None:
-    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1] != "postgresql":
         return "PostgreSQL is not configured"
     if marker == "redis" and not _redis_answers():
         return "Redis is not reachable"

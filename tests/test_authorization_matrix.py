@@ -129,6 +129,11 @@ MODERATION_PAGE = {**VOLUNTEER_PAGE, "volunteer": 403, "researcher": 403}
 DATASETS_PAGE = {**VOLUNTEER_PAGE, "volunteer": 403}
 
 PAGES = [
+    # Probes for operators: open to anyone, no session needed (tests/core/test_health.py).
+    Page("liveness", lambda w, a: "/healthz", dict.fromkeys(ACTORS, 200)),
+    Page("readiness", lambda w, a: "/readyz", dict.fromkeys(ACTORS, 200)),
+    # Only for a bearer of METRICS_TOKEN (tests/core/test_metrics.py), which is not set here.
+    Page("metrics", lambda w, a: "/metrics", dict.fromkeys(ACTORS, 404)),
     # A visitor (and a banned user, logged out on the way) gets the landing page; the others their dashboard.
     Page("dashboard", lambda w, a: "/", dict.fromkeys(ACTORS, 200)),
     Page("terms", lambda w, a: "/terms/", dict.fromkeys(ACTORS, 200)),

@@ -4,11 +4,13 @@ This is the one place where SQLite is the point of the test. It runs the real co
 subprocesses with a clean environment (no DATABASE_URL, no REDIS_URL).
 """
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -69,6 +71,20 @@ def test_make_run_serves_the_demo_on_sqlite_without_redis(embedded_env):
         assert "<html" in home
         login = _wait_for(f"http://127.0.0.1:{port}/accounts/login/")
         assert "password" in login.lower()
+        assert json.loads(_wait_for(f"http://127.0.0.1:{port}/healthz")) == {"status": "ok"}
+        # No worker runs here: the database and the file cache answer, the workers' heartbeats are missing, and the
+        # local broker's folder is there once `make run` made it.
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert answer.value.code == 503
+        checks = json.loads(answer.value.read())["checks"]
+        assert {name: check["ok"] for name, check in checks.items()} == {
+            "database": True,
+            "broker": os.access(ROOT / "var" / "broker", os.W_OK),
+            "cache": True,
+            "worker:celery": False,
+            "worker:exports": False,
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)

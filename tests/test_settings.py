@@ -38,3 +38,17 @@ def test_database_connections_persist_between_requests_by_default():
     assert _database_setting({}, "CONN_MAX_AGE") == "60"
     assert _database_setting({}, "CONN_HEALTH_CHECKS") == "True"
     assert _database_setting({"CONN_MAX_AGE": "0"}, "CONN_MAX_AGE") == "0"
+
+
+def _log_format(env: dict[str, str]) -> str:
+    code = "from django.conf import settings; print(settings.LOG_FORMAT)"
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "LOG_FORMAT", "DJANGO_SETTINGS_MODULE")}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "oasst.settings", "SECRET_KEY": "x", **env}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_logs_are_json_in_production_and_readable_in_debug():
+    assert _log_format({}) == "json"
+    assert _log_format({"DEBUG": "1"}) == "console"
+    assert _log_format({"DEBUG": "1", "LOG_FORMAT": "json"}) == "json"

@@ -5,9 +5,12 @@ waits, finds it done and gets the first result back. A task whose lease ran out 
 while its slot is free (the expiry closed the task but nobody took its place).
 """
 
+import functools
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -47,7 +50,10 @@ from annotation.services.drafts import discard_drafts, save_draft
 from annotation.services.task_handout import check_user, lock_task
 from annotation.services.tree_state import reply_limit
 from annotation.signals import message_written
+from core import metrics
 from core.errors import Conflict, DomainError, InvalidInput, RateLimited
+
+R = TypeVar("R")
 
 # A review's free-text comment, at most (SPEC 3: an optional comment).
 MAX_REVIEW_COMMENT_LENGTH = 2000
@@ -69,6 +75,7 @@ def _close_done(task: Task, now: datetime, *, result: dict, message: Message | N
     task.result = result
     task.result_message = message
     task.save(update_fields=["state", "closed_at", "result", "result_message"])
+    metrics.submission_accepted(kind=task.type)
 
 
 def _close_unusable(task: Task, now: datetime) -> None:
@@ -110,6 +117,21 @@ def _check_reply_rate(*, user: User, role: str, now: datetime) -> None:
         )
 
 
+def _counted(service: Callable[..., R]) -> Callable[..., R]:
+    """Counts a submission the service refused (core.metrics); an accepted one is counted by ``_close_done``."""
+
+    @functools.wraps(service)
+    def counted(*, task: Task, **kwargs: Any) -> R:
+        try:
+            return service(task=task, **kwargs)
+        except DomainError as error:
+            metrics.submission_refused(kind=task.type, code=error.code)
+            raise
+
+    return counted
+
+
+@_counted
 def submit_text(*, task: Task, user: User, text: str, lang: str | None = None) -> Message:
     """The text of an initial prompt or a reply; a second submission of the task returns the same message.
 
@@ -225,6 +247,7 @@ def _add_to_labels(labels: dict, values: dict[str, float]) -> dict:
     return merged
 
 
+@_counted
 def submit_review(*, task: Task, user: User, values: dict[str, float], comment: str = "") -> Review:
     """A review's label values; once a message has all its reviews it is accepted or rejected."""
     check_user(user)
@@ -280,6 +303,7 @@ def submit_review(*, task: Task, user: User, values: dict[str, float], comment: 
     return review
 
 
+@_counted
 def submit_ranking(*, task: Task, user: User, ranking: list[str] | None, not_rankable: bool = False) -> Ranking:
     """An ordering of the shown replies, best first, or "none of these is acceptable" (``not_rankable``)."""
     check_user(user)

@@ -46,6 +46,7 @@ from annotation.services import drafts
 from annotation.services.claims import claim_slot, release_claim
 from annotation.signals import task_skipped
 from annotation.task_kinds import TaskKind, task_kind
+from core import metrics
 from core.errors import NotFound, RateLimited, UserDisabled
 
 # Tests replace it with a seeded generator.
@@ -136,15 +137,20 @@ def request_task(*, user: User, lang: str, task_type: str | None = None) -> Task
         while options:
             weight, kind, wanted = options.pop(rng.choices(range(len(options)), weights=[o[0] for o in options])[0])
             if kind == TaskKind.INITIAL_PROMPT:
-                return _claim_initial_prompt(user=user, lang=lang, now=now)
+                return _handed_out(_claim_initial_prompt(user=user, lang=lang, now=now))
             state = _tree_state(kind, wanted)
             if presence[state] is None:
                 continue  # the language has no tree in the state this kind of task looks at
             beyond_window = presence[f"{state}_beyond_window"] is not None
             task = CLAIMS[kind](user=user, lang=lang, task_type=wanted, now=now, beyond_window=beyond_window)
             if task is not None:
-                return task
+                return _handed_out(task)
     raise NoTaskAvailable()
+
+
+def _handed_out(task: Task) -> Task:
+    metrics.task_handed_out(kind=task.type, lang=task.lang)
+    return task
 
 
 def _lock_user(user: User, lang: str, *, held: QuerySet[Task]) -> dict[str, uuid.UUID | None]:

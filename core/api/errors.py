@@ -1,4 +1,4 @@
-"""Every error under /api/ is JSON: ``{"error_code": ..., "message": ..., "details": ...}``."""
+"""Every error under /api/ is JSON: ``{"error_code": ..., "message": ..., "details": ..., "request_id": ...}``."""
 
 import logging
 
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.errors import DomainError
+from core.request_logging import current_request_id
 
 logger = logging.getLogger("api")
 
@@ -29,6 +30,9 @@ def error_body(error_code: str, message: str, details: object = None) -> dict:
     body = {"error_code": error_code, "message": message}
     if details:
         body["details"] = details
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id  # what to quote to the operators, who find the request's log lines by it
     return body
 
 

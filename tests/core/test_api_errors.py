@@ -49,7 +49,7 @@ def test_errors_become_the_contract(exc, status, code):
     got_status, body = handle(exc)
     assert (got_status, body["error_code"]) == (status, code)
     assert isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"error_code", "message", "details"}
+    assert set(body) <= {"error_code", "message", "details", "request_id"}
 
 
 def test_details_say_which_fields_and_values():

@@ -5,9 +5,11 @@ import os
 import secrets
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from accounts.models import Role
 from tests.factories import UserFactory
@@ -32,8 +34,28 @@ def _directives(header: str) -> dict[str, list[str]]:
     return {part[0]: part[1:] for part in parts}
 
 
+class _InlineCode(HTMLParser):
+    """What the policy would refuse in a page: inline scripts and styles, style attributes, event handlers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "style" or (tag == "script" and not attrs.get("src") and "json" not in (attrs.get("type") or "")):
+            self.found.append(f"<{tag}>")
+        self.found += [f"<{tag} {name}>" for name in attrs if name == "style" or name.startswith(("on", "hx-on"))]
+
+
+def _inline_code(html: str) -> list[str]:
+    parser = _InlineCode()
+    parser.feed(html)
+    return parser.found
+
+
 @pytest.mark.django_db
-def test_every_page_has_the_policy_and_denies_framing(client, world):  # noqa: F811
+def test_every_page_has_the_policy_denies_framing_and_holds_no_inline_code(client, world):  # noqa: F811
     client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, password=None))
     urls = [*site_urls(world), *admin_urls(world)]
     for url in urls:
@@ -42,10 +64,19 @@ def test_every_page_has_the_policy_and_denies_framing(client, world):  # noqa: F
         assert response["X-Frame-Options"] == "DENY", url
         assert response["X-Content-Type-Options"] == "nosniff", url
         assert response["Referrer-Policy"] == "same-origin", url
+        if "html" in response.get("Content-Type", ""):
+            assert _inline_code(response.content.decode()) == [], url
     # The API docs' start-up script, served apart from the page so that the page needs no inline script.
     script = client.get("/api/docs/?script=")
     assert script["Content-Type"].startswith("application/javascript")
     assert "unsafe" not in script["Content-Security-Policy"]
+
+
+def test_the_csrf_failure_page_holds_no_inline_code():
+    response = Client(enforce_csrf_checks=True).post("/theme/", {"theme": "dark"})
+    assert response.status_code == 403 and "CSRF verification failed" in response.content.decode()
+    assert _inline_code(response.content.decode()) == []
+    assert "unsafe" not in response["Content-Security-Policy"]
 
 
 def test_a_social_login_provider_is_a_form_action(settings):

@@ -89,6 +89,7 @@ def test_a_social_login_provider_is_a_form_action(settings):
 
 def _clean_env() -> dict[str, str]:
     drop = ("DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    drop += ("DJANGO_ALLOW_ASYNC_UNSAFE",)  # set by the browser tests for themselves
     drop += tuple(key for key in os.environ if key.endswith(("_CLIENT_ID", "_SECRET")))
     return {
         **{key: value for key, value in os.environ.items() if key not in drop},

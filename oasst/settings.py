@@ -302,7 +302,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],  # data: for the SVG icons in Swagger UI's stylesheet
+        "img-src": ["'self'", "data:"],  # data: for the images inlined in Swagger UI's stylesheet
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'", *(_SOCIAL_LOGIN_ORIGINS[p] for p in SOCIALACCOUNT_PROVIDERS)],

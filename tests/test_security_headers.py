@@ -64,6 +64,7 @@ def test_every_page_has_the_policy_denies_framing_and_holds_no_inline_code(clien
         assert response["X-Frame-Options"] == "DENY", url
         assert response["X-Content-Type-Options"] == "nosniff", url
         assert response["Referrer-Policy"] == "same-origin", url
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", url
         if "html" in response.get("Content-Type", ""):
             assert _inline_code(response.content.decode()) == [], url
     # The API docs' start-up script, served apart from the page so that the page needs no inline script.

@@ -290,6 +290,40 @@ SOCIALACCOUNT_PROVIDERS = {
     if env.str(f"{provider.upper()}_CLIENT_ID", default="") and env.str(f"{provider.upper()}_SECRET", default="")
 }
 
+# --- Browser hardening: Content-Security-Policy (django-csp), framing, HTTPS ---------------------------------
+# No inline script or style anywhere (templates, markdown, Pygments, admin, API docs): everything is a static file.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+# A social login is a form posted here and redirected to the provider, which form-action must allow.
+_SOCIAL_LOGIN_ORIGINS = {
+    "github": "https://github.com",
+    "google": "https://accounts.google.com",
+    "discord": "https://discord.com",
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the images inlined in Swagger UI's stylesheet
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", *(_SOCIAL_LOGIN_ORIGINS[p] for p in SOCIALACCOUNT_PROVIDERS)],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS=1: served over TLS (usually ended by a proxy that sets X-Forwarded-Proto and strips it from clients).
+HTTPS = env.bool("HTTPS", default=False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = True
+
 TREE_MANAGER = TreeManagerSettings.from_env(os.environ)
 
 # Dataset releases: what their card declares, and the Hugging Face Hub dataset repository they are published to

@@ -23,7 +23,6 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
@@ -138,14 +137,12 @@ def run_checks(checks: dict[str, Callable[[], None]]) -> tuple[bool, dict[str, d
 # --- Views --------------------------------------------------------------------------------------
 
 
-@csrf_exempt
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@csrf_exempt
 @require_safe
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
@@ -144,7 +143,6 @@ def register_collectors() -> None:
     _registered = True
 
 
-@csrf_exempt
 @require_safe
 @never_cache
 def metrics_view(request: HttpRequest) -> HttpResponse:

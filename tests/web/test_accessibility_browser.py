@@ -13,8 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 from annotation.models import Report, TaskType
@@ -25,6 +23,7 @@ from stats.services.points import refresh_user_stats
 from tests.factories import make_reply, make_trees_for_every_task_type
 from tests.test_authorization_matrix import PAGES, World
 from tests.test_authorization_matrix import world as matrix_world
+from tests.web.conftest import context_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -133,16 +132,6 @@ def _name(url: str) -> str | None:
         return None
 
 
-def _logged_in_context(browser, live_server, user):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    return context
-
-
 def _add_work(world: World) -> dict[str, str]:
     """Trees for every task kind, a task of each kind held by the volunteer, one sent, points on the board."""
     volunteer = world.users["volunteer"]
@@ -211,7 +200,7 @@ def test_no_serious_accessibility_violation_on_any_page_in_either_colour_scheme(
 
     found: list[str] = []
     for role, urls in by_role.items():
-        context = _logged_in_context(browser, live_server, world.users[role] if role else None)
+        context = context_for(browser, live_server, world.users[role] if role else None)
         page = context.new_page()
         page.set_default_timeout(10_000)
         try:

@@ -8,8 +8,6 @@ the site that none of them reaches, and that ``NOT_PAGES`` does not excuse, fail
 as soon as it exists.
 """
 
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,14 +21,13 @@ from stats.services.points import refresh_user_stats
 from tests.factories import make_reply, make_trees_for_every_task_type
 from tests.test_authorization_matrix import PAGES, World
 from tests.test_authorization_matrix import world as matrix_world
+from tests.web.axe import audit, axe_source, report
 from tests.web.conftest import context_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 world = matrix_world  # the matrix's fixture: its users, trees, tasks, flags and export
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-BLOCKING = ("serious", "critical")
 ROLES = ("volunteer", "researcher", "moderator", "admin")
 
 # URL patterns that are not pages (a POST, a fragment htmx swaps in, a redirect, a file), or pages of sign-in
@@ -107,15 +104,6 @@ VOLUNTEER_PAGES = [
 ]
 
 
-def _axe_source() -> str:
-    if AXE.exists():
-        return AXE.read_text()
-    reason = f"axe-core not installed at {AXE.relative_to(AXE.parents[2])}: `make test` installs it (npm ci)"
-    if os.environ.get("CI") == "true" or os.environ.get("OASST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
-
-
 def _patterns(resolver=None, prefix=""):
     for pattern in (resolver or get_resolver()).url_patterns:
         route = prefix + str(pattern.pattern)
@@ -147,38 +135,8 @@ def _add_work(world: World) -> dict[str, str]:
     return {"sent": str(sent.pk), **tasks}
 
 
-AXE_RUN = """async () => {
-    const result = await axe.run(document, {resultTypes: ["violations"]});
-    return result.violations
-        .filter(v => v.impact === "serious" || v.impact === "critical")
-        .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                    targets: v.nodes.slice(0, 5).map(
-                        n => n.target.join(" ") + " — " + n.failureSummary.split("\\n")[1])}));
-}"""
-
-
-def _check(page, axe_source: str, url: str, found: list[str]) -> None:
-    page.goto(url)
-    _audit(page, axe_source, url, found)
-
-
-def _audit(page, axe_source: str, url: str, found: list[str]) -> None:
-    backgrounds = set()
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        backgrounds.add(page.evaluate("getComputedStyle(document.body).backgroundColor"))
-        if not page.evaluate("typeof axe !== 'undefined'"):
-            page.evaluate(axe_source)
-        for violation in page.evaluate(AXE_RUN):
-            targets = "\n      ".join(violation["targets"])
-            found.append(
-                f"{url} [{scheme}] {violation['id']} ({violation['impact']}): {violation['help']}\n      {targets}"
-            )
-    assert len(backgrounds) == 2, f"{url} looks the same in both colour schemes"
-
-
 def test_no_serious_accessibility_violation_on_any_page_in_either_colour_scheme(browser, live_server, world):
-    axe_source = _axe_source()
+    source = axe_source()
     tasks = _add_work(world)
     world.release = Release.objects.get()
 
@@ -207,7 +165,8 @@ def test_no_serious_accessibility_violation_on_any_page_in_either_colour_scheme(
             for url in dict.fromkeys(urls):
                 if _name(url) in NOT_PAGES:
                     continue
-                _check(page, axe_source, url, found)
+                page.goto(url)
+                found += audit(page, source, url)
         finally:
             context.close()
-    assert not found, f"{len(found)} serious or critical accessibility violations:\n" + "\n".join(found)
+    assert not found, report(found)

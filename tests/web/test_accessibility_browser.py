@@ -136,7 +136,6 @@ def _add_work(world: World) -> dict[str, str]:
 
 
 def test_no_serious_accessibility_violation_on_any_page_in_either_colour_scheme(browser, live_server, world):
-    source = axe_source()
     tasks = _add_work(world)
     world.release = Release.objects.get()
 
@@ -156,6 +155,7 @@ def test_no_serious_accessibility_violation_on_any_page_in_either_colour_scheme(
     }
     assert not unchecked, f"pages no check reaches: add them above or to the matrix's PAGES: {sorted(unchecked)}"
 
+    source = axe_source()
     found: list[str] = []
     for role, urls in by_role.items():
         context = context_for(browser, live_server, world.users[role] if role else None)

@@ -249,7 +249,57 @@
       return below;
     }
 
+    function drop() {
+      dragged.classList.remove("is-dragging");
+      renumber();
+      announce(dragged);
+      dragged = null;
+    }
+
+    // Touch and pen: a reply is dragged by its number (which does not scroll the page; the rest of it does).
+    // The mouse uses the native drag and drop below.
+    var pointerId = null;
+
+    list.addEventListener("pointerdown", function (event) {
+      if (event.pointerType === "mouse" || !event.isPrimary) return;
+      var handle = event.target.closest("[data-rank-position]");
+      if (!handle || dragged) return;
+      event.preventDefault();
+      dragged = handle.closest("[data-rank-item]");
+      pointerId = event.pointerId;
+      dragged.classList.add("is-dragging");
+      handle.setPointerCapture(pointerId);
+    });
+
+    list.addEventListener("pointermove", function (event) {
+      if (!dragged || event.pointerId !== pointerId) return;
+      var below = itemBelow(event.clientY);
+      if (below === null) list.appendChild(dragged);
+      else if (below !== dragged.nextSibling) list.insertBefore(dragged, below);
+    });
+
+    function endPointerDrag(event) {
+      if (!dragged || event.pointerId !== pointerId) return;
+      pointerId = null;
+      drop();
+    }
+
+    list.addEventListener("pointerup", endPointerDrag);
+    list.addEventListener("pointercancel", endPointerDrag);
+    // A touch on the handle is a drag, not a tap, a long press or a scroll for the browser.
+    list.addEventListener(
+      "touchstart",
+      function (event) {
+        if (event.target.closest("[data-rank-position]")) event.preventDefault();
+      },
+      { passive: false }
+    );
+
     list.addEventListener("dragstart", function (event) {
+      if (pointerId !== null) {
+        event.preventDefault();
+        return;
+      }
       dragged = event.target.closest("[data-rank-item]");
       if (!dragged) return;
       dragged.classList.add("is-dragging");
@@ -270,11 +320,7 @@
     });
 
     list.addEventListener("dragend", function () {
-      if (!dragged) return;
-      dragged.classList.remove("is-dragging");
-      renumber();
-      announce(dragged);
-      dragged = null;
+      if (dragged) drop();
     });
   }
 

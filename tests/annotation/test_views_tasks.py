@@ -410,6 +410,22 @@ def test_the_task_page_makes_a_bounded_number_of_queries(
     assert response.status_code == 200
 
 
+# Every task page, of every kind, for a task already acknowledged (the first visit writes that it was seen).
+TASK_PAGE_QUERIES = 6
+
+
+@pytest.mark.parametrize("task_type", TaskType.values)
+def test_every_task_page_stays_within_its_query_budget(
+    volunteer_client, user, trees, django_assert_max_num_queries, task_type
+):
+    task = new_task(user, task_type)
+    assert volunteer_client.get(task_url("task_detail", task)).status_code == 200
+    with django_assert_max_num_queries(TASK_PAGE_QUERIES):
+        response = volunteer_client.get(task_url("task_detail", task))
+    assert response.status_code == 200
+    assert f'<h1 id="task-title">{TaskType(task_type).label}</h1>' in response.content.decode()
+
+
 def test_the_ranking_page_makes_a_bounded_number_of_queries(volunteer_client, user, django_assert_max_num_queries):
     leaf = deep_thread()
     MessageTree.objects.filter(pk=leaf.tree_id).update(state=TreeState.RANKING)

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.models import Message
 from stats.services.points import refresh_user_stats
 from tests.factories import UserFactory, make_prompt, make_reply
 
@@ -19,27 +20,43 @@ def _log_in(page, user):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_sign_up_accept_terms_and_see_the_dashboard(page, screenshot):
+def test_a_visitor_signs_up_and_sends_a_first_task_by_visible_links_and_buttons_alone(page, screenshot):
+    """From the landing page to a first task sent, with no address typed after the first one."""
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text() == "Help build an open dataset of conversations"
-    screenshot("landing")
+    screenshot("journey_1_landing")
 
     page.get_by_role("link", name="Sign up and start").click()
     page.get_by_label("Email").fill("new.volunteer@example.org")
     page.get_by_label("Username").fill("newvolunteer")
     page.get_by_label("Password", exact=True).fill("a-Long-password-2024")
     page.get_by_label("Password (again)").fill("a-Long-password-2024")
+    screenshot("journey_2_sign_up")
     page.get_by_role("button", name="Create my account").click()
 
     page.wait_for_url("**/terms/**")
     page.get_by_label("I have read and accept the terms of service").check()
+    screenshot("journey_3_terms")
     page.get_by_role("button", name="Accept and continue").click()
 
     page.wait_for_url(lambda url: url.endswith("/"))
     assert page.get_by_test_id("points").inner_text() == "0"
     assert page.get_by_test_id("level").inner_text() == "0"
     assert User.objects.get(username="newvolunteer").tos_accepted_at is not None
-    screenshot("dashboard")
+    screenshot("journey_4_dashboard")
+
+    page.get_by_role("button", name="Give me a task").click()
+    page.wait_for_url("**/tasks/*-*/")
+    assert page.get_by_role("heading", name="Welcome! This is how a task works").is_visible()
+    page.get_by_role("textbox", name="Your text (markdown)").fill("What makes bread rise, and why does it fall?")
+    screenshot("journey_5_first_task")
+    page.get_by_role("button", name="Send", exact=True).click()
+
+    done = page.get_by_test_id("task-done")
+    done.wait_for()
+    assert "points" in page.get_by_test_id("points-earned").inner_text()
+    screenshot("journey_6_first_task_sent")
+    assert Message.objects.get(author__username="newvolunteer").text.startswith("What makes bread rise")
 
 
 def test_switch_the_interface_language(page):

@@ -8,8 +8,12 @@ from tests.web.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
-def test_a_new_volunteer_is_walked_through_the_first_task_and_finds_the_guidelines(page, log_in, screenshot):
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_new_volunteer_is_walked_through_the_first_task_and_finds_the_guidelines(page, log_in, screenshot, size):
+    page.set_viewport_size(SIZES[size])
     user = UserFactory()
     make_trees_for_every_task_type()
     log_in(user)
@@ -20,7 +24,7 @@ def test_a_new_volunteer_is_walked_through_the_first_task_and_finds_the_guidelin
     assert intro.is_visible()
     assert intro.get_by_role("heading").inner_text() == "Welcome! This is how a task works"
     assert "Write the assistant's reply" in intro.inner_text()
-    screenshot("task_intro")
+    screenshot(f"task_intro_{size}")
 
     # The guideline of the task opens beside it, in a new tab.
     with page.expect_popup() as popup:
@@ -30,7 +34,9 @@ def test_a_new_volunteer_is_walked_through_the_first_task_and_finds_the_guidelin
     assert guideline.url.endswith("/guidelines/assistant-reply/")
     assert guideline.get_by_role("heading", level=1).inner_text() == "Replying as the assistant"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    guideline.screenshot(path=str(ARTIFACTS / "guideline_assistant_reply.png"), full_page=True)
+    guideline.set_viewport_size(SIZES[size])
+    assert guideline.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    guideline.screenshot(path=str(ARTIFACTS / f"guideline_assistant_reply_{size}.png"), full_page=True)
     guideline.close()
 
     # Closing the walkthrough takes it away (htmx), for good.
@@ -64,3 +70,4 @@ def test_the_guidelines_are_reached_from_the_header_and_walk_through_every_task_
     nav_box, text_box = nav.bounding_box(), page.locator(".guidelines-body").bounding_box()
     assert nav_box["y"] + nav_box["height"] <= text_box["y"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot("guideline_ranking_phone")

@@ -3,8 +3,10 @@ favicon, the language applied on selection, the admin link, and the compact task
 
 import pytest
 
-from annotation.models import Report, Review
+from annotation.models import Report, Review, TaskType
+from annotation.services.task_handout import request_task
 from tests.factories import UserFactory, make_prompt, make_reply, make_trees_for_every_task_type
+from tests.web.conftest import log_in_by_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -209,3 +211,16 @@ def test_the_report_dialog_has_no_reason_chosen(sized):
     dialog.get_by_role("button", name="Send report").click()
     dialog.get_by_text("A moderator will look at this message.").wait_for()
     assert Report.objects.get().report_type == "spam"
+
+
+def test_every_task_page_fits_the_screen(sized, live_server):
+    user = UserFactory()
+    make_trees_for_every_task_type()
+    log_in_by_cookie(sized.context, live_server, user)
+    for task_type in TaskType:
+        task = request_task(user=user, lang="en", task_type=task_type)
+        sized.goto(f"/tasks/{task.pk}/")
+        assert sized.get_by_role("heading", level=1).inner_text() == task_type.label
+        assert sized.locator(".task-actions summary", has_text="Skip this task").is_visible()
+        assert sized.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(sized, f"task_page_{task_type.value}")

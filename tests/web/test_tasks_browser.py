@@ -8,7 +8,8 @@ from django.utils import timezone
 from annotation.models import Draft, Message, Ranking, Review, Task, TaskState, TaskType
 from annotation.services.task_handout import request_task
 from stats.services.points import refresh_user_stats
-from tests.factories import UserFactory, make_trees_for_every_task_type
+from tests.factories import UserFactory, make_ranking_tree, make_trees_for_every_task_type
+from tests.web.conftest import ARTIFACTS, context_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -143,26 +144,132 @@ def test_skipping_with_text_typed_asks_first(page, log_in):
     assert task.state == TaskState.SKIPPED and task.skip_reason == "dont_know"
 
 
-def test_ranking_by_keyboard_only(page, log_in):
+def tab_to(page, selector: str, *, text: str | None = None, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the focused element matches ``selector`` (and has the ``text``)."""
+    for _ in range(80):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if page.evaluate(
+            "([selector, text]) => document.activeElement.matches(selector)"
+            " && (text === null || document.activeElement.textContent.trim() === text)",
+            [selector, text],
+        ):
+            return
+    raise AssertionError(f"Tab never reaches {selector} {text or ''}")
+
+
+def skip_to_content(page) -> None:
+    """The first Tab of a page reaches the skip link; Enter on it moves on past the header."""
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('.skip-link')")
+    page.keyboard.press("Enter")
+
+
+def start_by_keyboard(page, task_type: str, key: str = "Enter") -> str:
+    """From the dashboard, Tab to the chooser's button for ``task_type`` and press it."""
+    page.goto("/")
+    skip_to_content(page)
+    tab_to(page, f'#task-chooser button[data-task-type="{task_type}"]')
+    page.keyboard.press(key)
+    page.wait_for_url("**/tasks/*-*/")
+    skip_to_content(page)
+    return page.locator("#task").get_attribute("data-task-id")
+
+
+def send_by_keyboard(page, button: str, task_id: str) -> None:
+    tab_to(page, "#task-form button[type=submit]", text=button)
+    page.keyboard.press("Enter")
+    wait_for_next(page, task_id)
+
+
+def test_every_task_kind_is_done_with_the_keyboard_alone(page, log_in):
     user = UserFactory()
     make_trees_for_every_task_type()
     log_in(user)
-    task_id = choose(page, "rank_assistant_replies")
+
+    for task_type, text, key in (
+        ("initial_prompt", "How do tides work?", "Enter"),
+        ("assistant_reply", "The moon pulls the oceans.", " "),
+        ("prompter_reply", "Why twice a day?", "Enter"),
+    ):
+        task_id = start_by_keyboard(page, task_type, key)
+        tab_to(page, "[data-editor]")
+        page.keyboard.type(text)
+        send_by_keyboard(page, "Send", task_id)
+        assert Message.objects.get(author=user, text=text)
+
+    # A review: y/n and 1-5 answer the question that holds the focus; Tab moves on to the next.
+    task_id = start_by_keyboard(page, "label_assistant_reply")
+    tab_to(page, '[data-label="spam"] input')
+    page.keyboard.press("n")
+    tab_to(page, '[data-label="fails_task"] input')
+    page.keyboard.press("n")
+    tab_to(page, '[data-label="quality"] input')
+    page.keyboard.press("ArrowRight")  # the arrows choose among the radio buttons, too
+    page.keyboard.press("4")
+    send_by_keyboard(page, "Send review", task_id)
+    values = Review.objects.get(reviewer=user).values
+    assert (values["spam"], values["fails_task"], values["quality"]) == (0, 0, 0.75)
+
+    # A ranking: a reply holding the focus moves with the arrow keys, and says where it went.
+    task_id = start_by_keyboard(page, "rank_assistant_replies")
     items = page.locator("[data-rank-item]")
     first, second = (items.nth(i).get_attribute("data-id") for i in range(2))
-    page.keyboard.press("Tab")
-    while page.evaluate("!document.activeElement.matches('[data-rank-item]')"):
-        page.keyboard.press("Tab")
+    tab_to(page, "[data-rank-item]")
     page.keyboard.press("ArrowDown")
     assert [items.nth(i).get_attribute("data-id") for i in range(2)] == [second, first]
     assert page.evaluate("document.activeElement.dataset.id") == first
     assert page.locator("[data-rank-status]").inner_text() == "Moved to position 2 of 2"
-    while page.evaluate("document.activeElement.textContent.trim() !== 'Send ranking'"):
-        page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    wait_for_next(page, task_id)
+    tab_to(page, f'[data-rank-item][data-id="{second}"]', backwards=True)
+    page.keyboard.press("ArrowUp")  # already first: stays
+    send_by_keyboard(page, "Send ranking", task_id)
     ranking = Ranking.objects.get(user=user)
     assert [ranking.ranked_message_ids[i] for i in ranking.ranking] == [second, first]
+
+
+def test_a_ranking_is_reordered_and_sent_by_touch_on_a_phone(browser, live_server):
+    user = UserFactory()
+    root = make_ranking_tree(replies=3)
+    task = request_task(user=user, lang="en", task_type=TaskType.RANK_ASSISTANT_REPLIES)
+    assert task.parent_message_id == root.pk
+    context = context_for(
+        browser, live_server, user, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"/tasks/{task.pk}/")
+        items = page.locator("[data-rank-item]")
+        a, b, c = (items.nth(i).get_attribute("data-id") for i in range(3))
+
+        # The third reply dragged by its number above the first, with a finger.
+        cdp = context.new_cdp_session(page)
+        handle = items.nth(2).locator("[data-rank-position]")
+        handle.scroll_into_view_if_needed()
+        start, target = handle.bounding_box(), items.nth(0).bounding_box()
+        x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+        scrolled = page.evaluate("scrollY")
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        steps = 8
+        for step in range(1, steps + 1):
+            to_y = y + (target["y"] + 5 - y) * step / steps
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": to_y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        order = [items.nth(i).get_attribute("data-id") for i in range(3)]
+        assert order == [c, a, b]
+        assert page.evaluate("scrollY") == scrolled  # the finger moved the reply, not the page
+        assert page.locator("[data-rank-status]").inner_text() == "Moved to position 1 of 3"
+        assert [items.nth(i).locator("[data-rank-position]").inner_text() for i in range(3)] == ["1", "2", "3"]
+
+        # A tap on a reply's ↓.
+        items.nth(1).get_by_role("button", name="Move down").tap()
+        assert [items.nth(i).get_attribute("data-id") for i in range(3)] == [c, b, a]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "task_rank_by_touch_phone.png"), full_page=True)
+        page.get_by_role("button", name="Send ranking").tap()
+        wait_for_next(page, str(task.pk))
+    finally:
+        context.close()
+    ranking = Ranking.objects.get(user=user)
+    assert [ranking.ranked_message_ids[i] for i in ranking.ranking] == [c, b, a]
 
 
 def test_the_claim_is_renewed_while_the_page_is_open(page, log_in):

@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.display_names import check_display_name
 from accounts.models import ApiClient, Role, User, UserStats
 from accounts.services.roles import grant_researcher_role
 from core.errors import DomainError
@@ -27,8 +30,25 @@ class ResearcherRequestFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UserChangeForm(DjangoUserChangeForm):
+    """A changed display name follows accounts.display_names; one that is left as it was is kept."""
+
+    class Meta(DjangoUserChangeForm.Meta):
+        model = User
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data.get("display_name", "")
+        if name == self.instance.display_name:
+            return name
+        try:
+            return check_display_name(name, user_id=self.instance.pk)
+        except DomainError as error:
+            raise ValidationError(error.message, code=error.code) from error
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = (
         "username",
         "display_name",

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.display_names import name_skeleton
+
 
 class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("Volunteer")
@@ -68,8 +70,23 @@ class User(AbstractUser):
     # Tasks a day the volunteer aims for (shown as progress on the dashboard and after each task).
     daily_goal = models.PositiveSmallIntegerField(_("daily goal"), default=DEFAULT_DAILY_GOAL)
     theme = models.CharField(_("colour scheme"), max_length=8, choices=Theme.choices, default=Theme.AUTO, blank=True)
+    # accounts.display_names.name_skeleton of the two names, kept by save(): "is this name taken by a look-alike"
+    # is one indexed query.
+    display_name_skeleton = models.TextField(blank=True, default="", editable=False)
+    username_skeleton = models.TextField(blank=True, default="", editable=False)
+    # The address a sign-up came from (accounts.signup_limits); empty for users the platform or a client made.
+    signup_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["display_name_skeleton"], name="user_display_name_skeleton_idx"),
+            models.Index(fields=["username_skeleton"], name="user_username_skeleton_idx"),
+            models.Index(
+                fields=["signup_ip", "date_joined"],
+                name="user_signup_ip_idx",
+                condition=models.Q(signup_ip__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["api_client", "external_id"],
@@ -80,6 +97,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        self.display_name_skeleton = name_skeleton(self.display_name) if self.display_name else ""
+        self.username_skeleton = name_skeleton(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            changed = {"display_name": "display_name_skeleton", "username": "username_skeleton"}
+            kwargs["update_fields"] = {*update_fields, *(changed[f] for f in update_fields if f in changed)}
+        super().save(*args, **kwargs)
 
     @property
     def is_moderator(self) -> bool:

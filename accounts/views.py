@@ -15,6 +15,7 @@ from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
 from accounts.models import Theme
 from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, set_theme, update_profile
 from accounts.services.roles import request_researcher_role
+from core.errors import DomainError
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -42,9 +43,14 @@ def profile(request: HttpRequest) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        update_profile(user=user, **form.cleaned_data)
-        messages.success(request, _("Your profile has been saved."))
-        return redirect("profile")
+        try:
+            update_profile(user=user, **form.cleaned_data)
+        except DomainError as error:
+            field = error.details.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("profile")
     token = Token.objects.filter(user=user).first()
     return render(request, "accounts/profile.html", {"form": form, "token": token})
 

@@ -6,6 +6,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.display_names import check_display_name, normalise_name
 from accounts.models import ApiClient, User
 from core.errors import Conflict, InvalidInput
 
@@ -27,8 +28,12 @@ def create_api_client(*, name: str) -> tuple[ApiClient, str]:
 
 
 def get_or_create_client_user(*, client: ApiClient, external_id: str, display_name: str = "") -> User:
-    """The client's user known by ``external_id``, created on first sight."""
+    """The client's user known by ``external_id``, created on first sight; a display name that differs from the
+    one it has is checked as on the profile page (DisplayNameNotAllowed, DisplayNameTaken)."""
     user = User.objects.filter(api_client=client, external_id=external_id).first()
+    display_name = normalise_name(display_name)[:150]
+    if display_name and (user is None or user.display_name != display_name):
+        display_name = check_display_name(display_name, user_id=user.pk if user else None)
     if user is None:
         # Stable and unique: the same client user always gets the same username.
         digest = hashlib.sha256(f"{client.pk}:{external_id}".encode()).hexdigest()[:24]
@@ -36,7 +41,7 @@ def get_or_create_client_user(*, client: ApiClient, external_id: str, display_na
             username=f"api.{digest}",
             api_client=client,
             external_id=external_id,
-            display_name=display_name[:150],
+            display_name=display_name,
         )
         user.set_unusable_password()
         try:
@@ -45,7 +50,7 @@ def get_or_create_client_user(*, client: ApiClient, external_id: str, display_na
         except IntegrityError:
             # Another request created the same user at the same moment.
             user = User.objects.get(api_client=client, external_id=external_id)
-    if display_name and user.display_name != display_name[:150]:
-        user.display_name = display_name[:150]
+    if display_name and user.display_name != display_name:
+        user.display_name = display_name
         user.save(update_fields=["display_name"])
     return user

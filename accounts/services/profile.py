@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts.display_names import check_display_name
 from accounts.languages import LANGUAGE_NAMES
 from accounts.models import MAX_DAILY_GOAL, Theme, User, UserStats
 from accounts.signals import account_deleted
@@ -17,10 +18,11 @@ from core.errors import InvalidInput
 
 
 def update_profile(*, user: User, display_name: str, languages: list[str], show_on_leaderboard: bool) -> User:
+    """Raises InvalidInput (unknown language, a name that mixes scripts) or DisplayNameTaken."""
     unknown = [code for code in languages if code not in LANGUAGE_NAMES]
     if unknown:
         raise InvalidInput(_("Unknown language: %(codes)s") % {"codes": ", ".join(unknown)})
-    user.display_name = display_name.strip()
+    user.display_name = check_display_name(display_name, user_id=user.pk)
     # Keep the order of the curated list, without duplicates.
     user.languages = [code for code in LANGUAGE_NAMES if code in set(languages)]
     user.show_on_leaderboard = show_on_leaderboard

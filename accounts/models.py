@@ -145,3 +145,19 @@ class UserStats(models.Model):
         verbose_name_plural = _("user stats")
         constraints = [models.UniqueConstraint(fields=["user", "time_frame"], name="unique_stats_per_time_frame")]
         indexes = [models.Index(fields=["time_frame", "-leader_score"], name="stats_leaderboard_idx")]
+
+
+class PersonalToken(models.Model):
+    """A user's own API token (``Authorization: Token <token>``): only its SHA-256 is stored; the token is shown
+    once, when it is made (accounts.services.tokens)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="personal_token")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal API token")
+        verbose_name_plural = _("personal API tokens")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiSchema",
     # Token first: an anonymous request gets a 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api_auth.PersonalTokenAuthentication",
         "accounts.api_auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -1,18 +1,14 @@
 """API clients: bots and other front ends that hand tasks to their own users (SPEC 1)."""
 
 import hashlib
-import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.display_names import check_display_name, normalise_name
 from accounts.models import ApiClient, User
+from accounts.services.tokens import rotate_api_client_token
 from core.errors import Conflict, InvalidInput
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -23,8 +19,8 @@ def create_api_client(*, name: str) -> tuple[ApiClient, str]:
         raise InvalidInput(_("An API client needs a name."))
     if ApiClient.objects.filter(name=name).exists():
         raise Conflict(_("An API client with this name already exists."))
-    token = secrets.token_urlsafe(32)
-    return ApiClient.objects.create(name=name, token_hash=hash_token(token)), token
+    client = ApiClient(name=name)
+    return client, rotate_api_client_token(client=client)
 
 
 def get_or_create_client_user(*, client: ApiClient, external_id: str, display_name: str = "") -> User:

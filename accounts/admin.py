@@ -41,11 +41,8 @@ class UserChangeForm(DjangoUserChangeForm):
         model = User
 
     def clean_display_name(self) -> str:
-        name = self.cleaned_data.get("display_name", "")
-        if name == self.instance.display_name:
-            return name
         try:
-            return check_display_name(name, user_id=self.instance.pk)
+            return check_display_name(self.cleaned_data.get("display_name", ""), user=self.instance)
         except DomainError as error:
             raise ValidationError(error.message, code=error.code) from error
 

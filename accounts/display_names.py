@@ -9,10 +9,14 @@ header, admin) and ``check_username`` by sign-up; ``name_skeleton`` fills the in
 import re
 import unicodedata
 from functools import cache
+from typing import TYPE_CHECKING
 
 from confusable_homoglyphs.categories import unique_aliases
 from confusable_homoglyphs.confusables import confusables_data, is_dangerous
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 from accounts.errors import DisplayNameNotAllowed, DisplayNameTaken
 
@@ -94,29 +98,29 @@ def is_mixed_script(name: str) -> bool:
     return False
 
 
-def _taken(skeleton: str, *, user_id: object) -> bool:
+def _taken(skeleton: str, *, user: "User | None") -> bool:
     from accounts.models import User
 
-    others = User.objects.exclude(pk=user_id) if user_id is not None else User.objects.all()
+    others = User.objects.exclude(pk=user.pk) if user is not None and user.pk else User.objects.all()
     return others.filter(Q(display_name_skeleton=skeleton) | Q(username_skeleton=skeleton)).exists()
 
 
-def check_display_name(name: str, *, user_id: object = None) -> str:
-    """The name as it is stored, or DisplayNameNotAllowed / DisplayNameTaken. Blank is allowed (the user
-    name is shown instead)."""
+def check_display_name(name: str, *, user: "User | None" = None) -> str:
+    """The name as it is stored, or DisplayNameNotAllowed / DisplayNameTaken. Blank is allowed (the user name is
+    shown instead); the user's current name is kept as it is, even a look-alike from before this rule."""
     name = normalise_name(name)
-    if not name:
+    if not name or (user is not None and name == user.display_name):
         return name
     if is_mixed_script(name):
         raise DisplayNameNotAllowed(field="display_name")
-    if _taken(name_skeleton(name), user_id=user_id):
+    if _taken(name_skeleton(name), user=user):
         raise DisplayNameTaken(field="display_name")
     return name
 
 
-def check_username(username: str, *, user_id: object = None) -> None:
+def check_username(username: str) -> None:
     """A new user name is shown where a display name is blank: the same rule, on the name as it is."""
     if is_mixed_script(username):
         raise DisplayNameNotAllowed(field="username")
-    if _taken(name_skeleton(username), user_id=user_id):
+    if _taken(name_skeleton(username), user=None):
         raise DisplayNameTaken(field="username")

@@ -31,11 +31,18 @@ def login_name(request: HttpRequest, credentials: dict | None) -> str | None:
     if not typed:
         return None
     typed = str(typed).strip()
-    if "@" in typed:
+    if "@" not in typed:
+        return typed.lower()
+    # axes asks several times a request: the address is looked up once.
+    known = getattr(request, "_login_names", None)
+    if known is None:
+        known = {}
+        if request is not None:
+            request._login_names = known
+    if typed not in known:
         username = User.objects.filter(email__iexact=typed).values_list("username", flat=True).first()
-        if username:
-            typed = username
-    return typed.lower()
+        known[typed] = (username or typed).lower()
+    return known[typed]
 
 
 def lockout_ends_at(request: HttpRequest, credentials: dict | None) -> datetime | None:

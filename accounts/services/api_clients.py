@@ -27,9 +27,7 @@ def get_or_create_client_user(*, client: ApiClient, external_id: str, display_na
     """The client's user known by ``external_id``, created on first sight; a display name that differs from the
     one it has is checked as on the profile page (DisplayNameNotAllowed, DisplayNameTaken)."""
     user = User.objects.filter(api_client=client, external_id=external_id).first()
-    display_name = normalise_name(display_name)[:150]
-    if display_name and (user is None or user.display_name != display_name):
-        display_name = check_display_name(display_name, user_id=user.pk if user else None)
+    display_name = check_display_name(normalise_name(display_name)[:150], user=user)
     if user is None:
         # Stable and unique: the same client user always gets the same username.
         digest = hashlib.sha256(f"{client.pk}:{external_id}".encode()).hexdigest()[:24]

@@ -22,7 +22,7 @@ def update_profile(*, user: User, display_name: str, languages: list[str], show_
     unknown = [code for code in languages if code not in LANGUAGE_NAMES]
     if unknown:
         raise InvalidInput(_("Unknown language: %(codes)s") % {"codes": ", ".join(unknown)})
-    user.display_name = check_display_name(display_name, user_id=user.pk)
+    user.display_name = check_display_name(display_name, user=user)
     # Keep the order of the curated list, without duplicates.
     user.languages = [code for code in LANGUAGE_NAMES if code in set(languages)]
     user.show_on_leaderboard = show_on_leaderboard

@@ -78,7 +78,7 @@ class TestTheRule:
         user = UserFactory()
         for name in (f"{CYRILLIC_A}lice", FULLWIDTH_ALICE, "aLiCe", f"Al{ZERO_WIDTH_SPACE}ice", "BOB"):
             with pytest.raises((DisplayNameTaken, DisplayNameNotAllowed)):
-                check_display_name(name, user_id=user.pk)
+                check_display_name(name, user=user)
 
     def test_the_refusal_says_why(self):
         UserFactory(display_name="Alice")
@@ -96,8 +96,8 @@ class TestTheRule:
 
     def test_own_names_and_blank_are_fine(self):
         user = UserFactory(username="carol", display_name="Carol")
-        assert check_display_name("CAROL", user_id=user.pk) == "CAROL"
-        assert check_display_name(ZERO_WIDTH_SPACE, user_id=user.pk) == ""
+        assert check_display_name("CAROL", user=user) == "CAROL"
+        assert check_display_name(ZERO_WIDTH_SPACE, user=user) == ""
 
     def test_the_check_is_one_indexed_query(self, django_assert_num_queries):
         UserFactory.create_batch(3)
@@ -124,6 +124,16 @@ class TestEverySurface:
         with pytest.raises(DisplayNameTaken):
             update_profile(user=user, display_name=FULLWIDTH_ALICE, languages=[], show_on_leaderboard=True)
         assert User.objects.get(pk=user.pk).display_name == "Grace"
+
+    def test_an_old_look_alike_stays_while_the_rest_of_the_profile_changes(self):
+        UserFactory(display_name="Alice")
+        old = UserFactory()
+        User.objects.filter(pk=old.pk).update(display_name="ALICE")
+        old.refresh_from_db()
+        update_profile(user=old, display_name="ALICE", languages=["fr"], show_on_leaderboard=True)
+        assert User.objects.get(pk=old.pk).languages == ["fr"]
+        with pytest.raises(DisplayNameTaken):
+            update_profile(user=old, display_name="aLIce", languages=["fr"], show_on_leaderboard=True)
 
     def test_profile_page_shows_the_refusal_on_the_field(self, client):
         UserFactory(display_name="Alice")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from confusable_homoglyphs.categories import unique_aliases
 from confusable_homoglyphs.confusables import confusables_data, is_dangerous
+from django.db import connection
 from django.db.models import Q
 
 if TYPE_CHECKING:
@@ -100,6 +101,11 @@ def is_mixed_script(name: str) -> bool:
 
 def _taken(skeleton: str, *, user: "User | None") -> bool:
     from accounts.models import User
+
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Two look-alikes chosen at the same moment share the skeleton, so one waits for the other's commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"name:{skeleton}"])
 
     others = User.objects.exclude(pk=user.pk) if user is not None and user.pk else User.objects.all()
     return others.filter(Q(display_name_skeleton=skeleton) | Q(username_skeleton=skeleton)).exists()

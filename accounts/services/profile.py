@@ -17,6 +17,7 @@ from accounts.signals import account_deleted
 from core.errors import InvalidInput
 
 
+@transaction.atomic
 def update_profile(*, user: User, display_name: str, languages: list[str], show_on_leaderboard: bool) -> User:
     """Raises InvalidInput (unknown language, a name that mixes scripts) or DisplayNameTaken."""
     unknown = [code for code in languages if code not in LANGUAGE_NAMES]

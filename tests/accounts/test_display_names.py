@@ -99,11 +99,14 @@ class TestTheRule:
         assert check_display_name("CAROL", user=user) == "CAROL"
         assert check_display_name(ZERO_WIDTH_SPACE, user=user) == ""
 
-    def test_the_check_is_one_indexed_query(self, django_assert_num_queries):
+    @pytest.mark.postgres
+    def test_the_check_is_one_indexed_query_under_a_lock_on_the_skeleton(self, django_assert_num_queries):
         UserFactory.create_batch(3)
-        with django_assert_num_queries(1) as captured:
+        with django_assert_num_queries(2) as captured:
             check_display_name("Somebody")
-        assert "display_name_skeleton" in captured.captured_queries[0]["sql"]
+        lock, lookup = (query["sql"] for query in captured.captured_queries)
+        assert "pg_advisory_xact_lock" in lock
+        assert "display_name_skeleton" in lookup and "username_skeleton" in lookup
 
     def test_skeletons_follow_every_save(self):
         user = UserFactory(username="dave", display_name="")

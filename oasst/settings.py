@@ -303,12 +303,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
 # Behind TRUSTED_PROXY_COUNT reverse proxies (each appending to X-Forwarded-For) the client is the address the
 # outermost proxy saw; with none, REMOTE_ADDR. Sign-up limits use the same address (accounts.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.address_of"
 # New accounts an hour from one address (accounts.signup_limits); 0 turns the limit off.
 SIGNUP_LIMIT_PER_IP_PER_HOUR = env.int("SIGNUP_LIMIT_PER_IP_PER_HOUR", default=5)
 

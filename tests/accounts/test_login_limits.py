@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.client_ip import address_of
 from tests.factories import UserFactory
 
 PASSWORD = "pw-for-tests-123"
@@ -102,13 +103,26 @@ def test_the_lock_holds_only_that_name_from_that_address():
 
 @pytest.mark.django_db
 def test_behind_a_trusted_proxy_the_address_is_the_one_the_proxy_saw(settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
-    settings.AXES_IPWARE_PROXY_ORDER = "right-most"
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.TRUSTED_PROXY_COUNT = 1
     user = UserFactory()
-    for forged in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+    for forged in ("192.0.2.1", "192.0.2.2, 192.0.2.3", "not an address"):
         # A client may put anything first in the header; the proxy appends the address it saw.
         Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.9").post(
             reverse("account_login"), {"login": user.username, "password": "wrong"}
         )
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.9"]
+    assert AccessAttempt.objects.get().failures_since_start == 3
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, "192.0.2.1", "10.0.0.1"),  # no proxy trusted: the header is not read
+        (2, "192.0.2.1, 203.0.113.9, 10.0.0.7", "203.0.113.9"),  # the outer proxy's entry, then the inner one's
+        (2, "203.0.113.9", "10.0.0.1"),  # fewer entries than proxies: not through them
+        (1, "192.0.2.1, garbage", "10.0.0.1"),
+    ],
+)
+def test_the_client_address(rf, settings, proxies, forwarded, address):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    assert address_of(rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)) == address

@@ -99,12 +99,16 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def save(self, *args, **kwargs) -> None:
-        self.display_name_skeleton = name_skeleton(self.display_name) if self.display_name else ""
-        self.username_skeleton = name_skeleton(self.username)
         update_fields = kwargs.get("update_fields")
+        names = {"display_name", "username"}
         if update_fields is not None:
-            changed = {"display_name": "display_name_skeleton", "username": "username_skeleton"}
-            kwargs["update_fields"] = {*update_fields, *(changed[f] for f in update_fields if f in changed)}
+            names &= {*update_fields}
+        if "display_name" in names:
+            self.display_name_skeleton = name_skeleton(self.display_name) if self.display_name else ""
+        if "username" in names:
+            self.username_skeleton = name_skeleton(self.username)
+        if update_fields is not None and names:
+            kwargs["update_fields"] = {*update_fields, *(f"{name}_skeleton" for name in names)}
         super().save(*args, **kwargs)
 
     @property

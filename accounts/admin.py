@@ -1,12 +1,19 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from rest_framework.authtoken.models import TokenProxy
 
+from accounts.display_names import check_display_name
 from accounts.models import ApiClient, Role, User, UserStats
 from accounts.services.roles import grant_researcher_role
+from accounts.services.tokens import rotate_api_client_token
 from core.errors import DomainError
 
 
@@ -27,8 +34,22 @@ class ResearcherRequestFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UserChangeForm(DjangoUserChangeForm):
+    """A changed display name follows accounts.display_names; one that is left as it was is kept."""
+
+    class Meta(DjangoUserChangeForm.Meta):
+        model = User
+
+    def clean_display_name(self) -> str:
+        try:
+            return check_display_name(self.cleaned_data.get("display_name", ""), user=self.instance)
+        except DomainError as error:
+            raise ValidationError(error.message, code=error.code) from error
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = (
         "username",
         "display_name",
@@ -86,8 +107,31 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    """A client's token is shown once, on the page that answers its creation or a new token; only its hash is
+    kept, and not shown either."""
+
     list_display = ("name", "enabled", "created_at")
-    readonly_fields = ("token_hash", "created_at")
+    fields = ("name", "enabled")
+    actions = ("rotate_token",)
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: object, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            request.new_api_tokens = [(obj, rotate_api_client_token(client=obj))]
+
+    def response_add(self, request: HttpRequest, obj: ApiClient, post_url_continue: str | None = None) -> HttpResponse:
+        return self._show_tokens(request, request.new_api_tokens)
+
+    @admin.action(description=_("Give the selected clients a new token (the old one stops working)"))
+    def rotate_token(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse:
+        return self._show_tokens(request, [(client, rotate_api_client_token(client=client)) for client in queryset])
+
+    def _show_tokens(self, request: HttpRequest, tokens: list[tuple[ApiClient, str]]) -> HttpResponse:
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "tokens": tokens}
+        response = TemplateResponse(request, "admin/accounts/apiclient/tokens.html", context)
+        add_never_cache_headers(response)
+        return response
 
 
 @admin.register(UserStats)
@@ -100,3 +144,8 @@ class UserStatsAdmin(admin.ModelAdmin):
     readonly_fields = tuple(
         field.name for field in UserStats._meta.concrete_fields if field.name not in ("id", "user", "time_frame")
     )
+
+
+# Personal tokens are accounts.PersonalToken, kept hashed; DRF's table of clear tokens is no longer used.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

@@ -1,4 +1,9 @@
-"""Authentication of API clients: the client's token plus a reference to one of its users.
+"""Authentication of the API: a user's personal token, or an API client's token plus a reference to one of
+its users.
+
+Authorization: Token <personal token>
+
+or
 
 Authorization: ApiClient <token>
 X-OASST-User: <the client's id for the user>
@@ -12,16 +17,29 @@ import unicodedata
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication, TokenAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from accounts.models import ApiClient, User
-from accounts.services.api_clients import get_or_create_client_user, hash_token
+from accounts.models import ApiClient, PersonalToken, User
+from accounts.services.api_clients import get_or_create_client_user
+from accounts.services.tokens import hash_token
 
 KEYWORD = "ApiClient"
 USER_HEADER = "HTTP_X_OASST_USER"
 USER_NAME_HEADER = "HTTP_X_OASST_USER_NAME"
 MAX_EXTERNAL_ID_LENGTH = 256
+
+
+class PersonalTokenAuthentication(TokenAuthentication):
+    """DRF's ``Token`` scheme, with the token found by its hash (one query, with its user)."""
+
+    def authenticate_credentials(self, key: str) -> tuple[User, PersonalToken]:
+        token = PersonalToken.objects.select_related("user").filter(token_hash=hash_token(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token
 
 
 class ApiClientAuthentication(BaseAuthentication):

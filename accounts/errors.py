@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Conflict, PermissionDenied
+from core.errors import Conflict, InvalidInput, PermissionDenied, RateLimited
 
 
 class CannotGrantRoles(PermissionDenied):
@@ -13,3 +13,21 @@ class CannotGrantRoles(PermissionDenied):
 class RoleAlreadyHeld(Conflict):
     code = "role_already_held"
     default_message = _("This user may already download datasets.")
+
+
+class DisplayNameTaken(Conflict):
+    code = "display_name_taken"
+    default_message = _("This name is too close to another user's name; please choose another one.")
+
+
+class DisplayNameNotAllowed(InvalidInput):
+    code = "display_name_not_allowed"
+    default_message = _(
+        "This name mixes alphabets within a word, which can imitate another name; please write each word "
+        "in one alphabet."
+    )
+
+
+class SignupLimitReached(RateLimited):
+    code = "signup_limit_reached"
+    default_message = _("Too many accounts were created from your address in the last hour; please try again later.")

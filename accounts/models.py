@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.display_names import name_skeleton
+
 
 class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("Volunteer")
@@ -68,8 +70,23 @@ class User(AbstractUser):
     # Tasks a day the volunteer aims for (shown as progress on the dashboard and after each task).
     daily_goal = models.PositiveSmallIntegerField(_("daily goal"), default=DEFAULT_DAILY_GOAL)
     theme = models.CharField(_("colour scheme"), max_length=8, choices=Theme.choices, default=Theme.AUTO, blank=True)
+    # accounts.display_names.name_skeleton of the two names, kept by save(): "is this name taken by a look-alike"
+    # is one indexed query.
+    display_name_skeleton = models.TextField(blank=True, default="", editable=False)
+    username_skeleton = models.TextField(blank=True, default="", editable=False)
+    # The address a sign-up came from (accounts.signup_limits); empty for users the platform or a client made.
+    signup_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["display_name_skeleton"], name="user_display_name_skeleton_idx"),
+            models.Index(fields=["username_skeleton"], name="user_username_skeleton_idx"),
+            models.Index(
+                fields=["signup_ip", "date_joined"],
+                name="user_signup_ip_idx",
+                condition=models.Q(signup_ip__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["api_client", "external_id"],
@@ -80,6 +97,19 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        names = {"display_name", "username"}
+        if update_fields is not None:
+            names &= {*update_fields}
+        if "display_name" in names:
+            self.display_name_skeleton = name_skeleton(self.display_name) if self.display_name else ""
+        if "username" in names:
+            self.username_skeleton = name_skeleton(self.username)
+        if update_fields is not None and names:
+            kwargs["update_fields"] = {*update_fields, *(f"{name}_skeleton" for name in names)}
+        super().save(*args, **kwargs)
 
     @property
     def is_moderator(self) -> bool:
@@ -119,3 +149,19 @@ class UserStats(models.Model):
         verbose_name_plural = _("user stats")
         constraints = [models.UniqueConstraint(fields=["user", "time_frame"], name="unique_stats_per_time_frame")]
         indexes = [models.Index(fields=["time_frame", "-leader_score"], name="stats_leaderboard_idx")]
+
+
+class PersonalToken(models.Model):
+    """A user's own API token (``Authorization: Token <token>``): only its SHA-256 is stored; the token is shown
+    once, when it is made (accounts.services.tokens)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="personal_token")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal API token")
+        verbose_name_plural = _("personal API tokens")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -7,14 +7,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from accounts.context_processors import THEME_COOKIE
 from accounts.forms import DeleteAccountForm, ProfileForm, TermsForm
-from accounts.models import Theme
-from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, set_theme, update_profile
+from accounts.models import PersonalToken, Theme
+from accounts.services.profile import accept_terms, delete_account, set_theme, update_profile
 from accounts.services.roles import request_researcher_role
+from accounts.services.tokens import issue_personal_token
+from core.errors import DomainError
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -30,31 +32,45 @@ def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/terms.html", {"form": form, "next": next_url})
 
 
+def _profile_form(request: HttpRequest, data: object = None) -> ProfileForm:
+    user = request.user
+    initial = {
+        "display_name": user.display_name,
+        "languages": user.languages,
+        "show_on_leaderboard": user.show_on_leaderboard,
+    }
+    return ProfileForm(data, initial=initial)
+
+
+def _render_profile(request: HttpRequest, form: ProfileForm, new_token: str = "") -> HttpResponse:
+    token = PersonalToken.objects.filter(user=request.user).only("created_at").first()
+    context = {"form": form, "token": token, "new_token": new_token}
+    return render(request, "accounts/profile.html", context)
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = ProfileForm(
-        request.POST or None,
-        initial={
-            "display_name": user.display_name,
-            "languages": user.languages,
-            "show_on_leaderboard": user.show_on_leaderboard,
-        },
-    )
+    form = _profile_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        update_profile(user=user, **form.cleaned_data)
-        messages.success(request, _("Your profile has been saved."))
-        return redirect("profile")
-    token = Token.objects.filter(user=user).first()
-    return render(request, "accounts/profile.html", {"form": form, "token": token})
+        try:
+            update_profile(user=user, **form.cleaned_data)
+        except DomainError as error:
+            field = error.details.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("profile")
+    return _render_profile(request, form)
 
 
+@never_cache
 @login_required
 @require_POST
 def api_token(request: HttpRequest) -> HttpResponse:
-    regenerate_api_token(user=request.user)
-    messages.success(request, _("A new API token has been created; the old one no longer works."))
-    return redirect("profile")
+    """A new personal token, shown on this answer only (not redirected to: no copy in a later page or cookie)."""
+    token = issue_personal_token(user=request.user)
+    return _render_profile(request, _profile_form(request), new_token=token)
 
 
 @login_required

@@ -84,7 +84,7 @@ def create_volunteers(env: dict[str, str], count: int) -> list[str]:
     """Users bench-volunteer-N with personal tokens; returns the tokens."""
     code = f"""
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts.services.tokens import issue_personal_token
 from accounts.models import User
 from annotation.models import Task, TaskState
 for i in range({count}):
@@ -93,7 +93,7 @@ for i in range({count}):
     )
     # Open tasks of an earlier run would count against the limit of pending tasks.
     Task.objects.filter(user=user, state=TaskState.OPEN).update(expires_at=timezone.now())
-    print("token", Token.objects.get_or_create(user=user)[0].key)
+    print("token", issue_personal_token(user=user))
 """
     out = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True

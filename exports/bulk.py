@@ -74,7 +74,7 @@ def _column_encoder(field: models.Field) -> Callable[[Sequence[Any]], Sequence[s
         return _json_column
     if isinstance(field, models.BooleanField):
         return _bool_column
-    if isinstance(field, models.CharField):
+    if isinstance(field, (models.CharField, models.GenericIPAddressField)):
         return _short_text_column
     if isinstance(field, models.TextField):
         return _text_column

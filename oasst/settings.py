@@ -1,6 +1,7 @@
 """Django settings, read from the environment (django-environ). See README.md for the table."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.discord",
+    "axes",
     "core",
     "accounts",
     "annotation",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.DisabledUserLogoutMiddleware",
+    # Last: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oasst.urls"
@@ -112,6 +116,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any backend checks the password.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -238,7 +244,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiSchema",
     # Token first: an anonymous request gets a 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api_auth.PersonalTokenAuthentication",
         "accounts.api_auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -278,6 +284,30 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="opti
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # Adds "I am a researcher" to the sign-up form.
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+
+# Accounts: login lock-out (django-axes), sign-up limits, the client's address behind a proxy.
+# Failures are counted per user name and address together: an attacker who guesses one user's password from
+# an address locks only that pair, and the user still logs in from anywhere else (and the attacker's other
+# guesses from the same address are slowed by allauth's own per-address login limit).
+# allauth's own limits stay, but not its per-account one (5 failures in 5 minutes from anywhere), which is the
+# lock-out from everywhere that counting per name and address avoids.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Failures are kept until their cool-off ends; a log of every successful login and its address is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+# The cool-off runs from the lock-out, so the time the lock-out page gives is the time it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "accounts.login_limits.login_name"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
+# Behind TRUSTED_PROXY_COUNT reverse proxies (each appending to X-Forwarded-For) the client is the address the
+# outermost proxy saw; with none, REMOTE_ADDR. Sign-up limits use the same address (accounts.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.address_of"
+# New accounts an hour from one address (accounts.signup_limits); 0 turns the limit off.
+SIGNUP_LIMIT_PER_IP_PER_HOUR = env.int("SIGNUP_LIMIT_PER_IP_PER_HOUR", default=5)
 
 # Social login: a provider is offered when its client id and secret are set.
 SOCIALACCOUNT_PROVIDERS = {

@@ -3,10 +3,10 @@
 import factory
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import PersonalToken, User
+from accounts.services.tokens import hash_token, issue_personal_token
 from annotation.models import Message, MessageTree, Ranking, Role, TreeState
 from annotation.services.tree_transitions import tree_limits
 from moderation.models import ModerationAction
@@ -77,11 +77,17 @@ def make_reply(parent: Message, *, accepted: bool = True, **kwargs) -> Message:
     return reply
 
 
+# The plain personal tokens the tests made, by user: the database keeps only their hashes.
+_personal_tokens: dict[object, str] = {}
+
+
 def api_client_for(user: User) -> APIClient:
-    """A REST API client authenticated with the user's personal token."""
+    """A REST API client authenticated with the user's personal token (the same one for every client of a user)."""
+    token = _personal_tokens.get(user.pk)
+    if token is None or not PersonalToken.objects.filter(user=user, token_hash=hash_token(token)).exists():
+        token = _personal_tokens[user.pk] = issue_personal_token(user=user)
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -19,13 +19,13 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from accounts.models import Role, User
 from accounts.services.api_clients import create_api_client, get_or_create_client_user
+from accounts.services.tokens import issue_personal_token
 from annotation.models import Report, TaskType
 from annotation.services import task_handout
 from core.errors import DomainError
@@ -70,7 +70,7 @@ def _caller(role: str) -> tuple[User, dict[str, str]]:
         user = get_or_create_client_user(client=client, external_id="bot-user-1")
         return user, {"Authorization": f"ApiClient {token}", "X-OASST-User": "bot-user-1"}
     user = UserFactory(role=role, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
-    return user, {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return user, {"Authorization": f"Token {issue_personal_token(user=user)}"}
 
 
 def _seed(user: User) -> dict[str, list[str]]:

@@ -8,19 +8,22 @@ from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from accounts.display_names import check_display_name
 from accounts.languages import LANGUAGE_NAMES
 from accounts.models import MAX_DAILY_GOAL, Theme, User, UserStats
+from accounts.services.tokens import revoke_personal_token
 from accounts.signals import account_deleted
 from core.errors import InvalidInput
 
 
+@transaction.atomic
 def update_profile(*, user: User, display_name: str, languages: list[str], show_on_leaderboard: bool) -> User:
+    """Raises InvalidInput (unknown language, a name that mixes scripts) or DisplayNameTaken."""
     unknown = [code for code in languages if code not in LANGUAGE_NAMES]
     if unknown:
         raise InvalidInput(_("Unknown language: %(codes)s") % {"codes": ", ".join(unknown)})
-    user.display_name = display_name.strip()
+    user.display_name = check_display_name(display_name, user=user)
     # Keep the order of the curated list, without duplicates.
     user.languages = [code for code in LANGUAGE_NAMES if code in set(languages)]
     user.show_on_leaderboard = show_on_leaderboard
@@ -46,13 +49,6 @@ def accept_terms(*, user: User, now: datetime | None = None) -> User:
     return user
 
 
-def regenerate_api_token(*, user: User) -> Token:
-    """A new personal API token; the old one stops working."""
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
-
-
 @transaction.atomic
 def delete_account(*, user: User) -> User:
     """Remove the personal data of an account and disable it; the messages it wrote stay.
@@ -73,7 +69,7 @@ def delete_account(*, user: User) -> User:
     user.save()
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+    revoke_personal_token(user=user)
     UserStats.objects.filter(user=user).delete()
     account_deleted.send(sender=User, user=user)
     return user

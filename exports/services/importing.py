@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
+from accounts.display_names import name_skeleton
 from accounts.models import User
 from annotation.models import (
     EmojiReaction,
@@ -157,7 +158,9 @@ class _Writers:
         self.reports = RowWriter(Report, ("message", "user", "report_type", "reason", "created_at"))
         self.toxicity = RowWriter(ToxicityScore, ("message", "model_name", "scores", "created_at"))
         self.reviews = RowWriter(Review, ("message", "reviewer", "values", "full", "created_at"))
-        self.users = RowWriter(User, ("id", "username", "password", "is_placeholder", "date_joined"))
+        self.users = RowWriter(
+            User, ("id", "username", "username_skeleton", "password", "is_placeholder", "date_joined")
+        )
 
     def all(self) -> list[RowWriter]:
         return [writer for writer in vars(self).values() if isinstance(writer, RowWriter)]
@@ -510,7 +513,8 @@ class Importer:
         missing = user_ids - _stored(User, list(user_ids))
         now = self.writers.now
         password = make_password(None)
-        rows = [(i, f"imported-{i.replace('-', '')}", password, True, now) for i in sorted(missing)]
+        names = {i: f"imported-{i.replace('-', '')}" for i in sorted(missing)}
+        rows = [(i, name, name_skeleton(name), password, True, now) for i, name in names.items()]
         self.writers.users.write(rows)
         return missing
 

@@ -1,10 +1,10 @@
 import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User, UserStats
-from accounts.services.profile import accept_terms, delete_account, regenerate_api_token, update_profile
+from accounts.models import PersonalToken, User, UserStats
+from accounts.services.profile import accept_terms, delete_account, update_profile
+from accounts.services.tokens import hash_token, issue_personal_token
 from accounts.signals import account_deleted
 from annotation.models import Draft, Message, TaskType
 from core.errors import InvalidInput
@@ -36,12 +36,12 @@ def test_accept_terms_keeps_the_first_acceptance():
     assert user.tos_accepted_at == first
 
 
-def test_regenerate_api_token_replaces_the_old_one():
+def test_a_new_personal_token_replaces_the_old_one():
     user = UserFactory()
-    first = regenerate_api_token(user=user)
-    second = regenerate_api_token(user=user)
-    assert first.key != second.key
-    assert list(Token.objects.filter(user=user).values_list("key", flat=True)) == [second.key]
+    first = issue_personal_token(user=user)
+    second = issue_personal_token(user=user)
+    assert first != second
+    assert list(PersonalToken.objects.filter(user=user).values_list("token_hash", flat=True)) == [hash_token(second)]
 
 
 def test_delete_account_anonymises_and_keeps_contributions():

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.display_names import name_skeleton
 from accounts.models import User
 from annotation.models import EmojiReaction, Message, MessageTree, Ranking, Report, ToxicityScore, TreeState
 from annotation.services import tree_transitions
@@ -117,6 +118,7 @@ def test_unknown_users_become_placeholders():
     user = placeholders.first()
     assert not user.has_usable_password()
     assert user.username == f"imported-{user.id.hex}"
+    assert user.username_skeleton == name_skeleton(user.username)
 
 
 def test_existing_trees_are_skipped_and_reported(reading, capsys):

@@ -1,12 +1,16 @@
 """Account pages through the Django test client: access rules, terms, profile, deletion, tokens."""
 
+import hashlib
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import SESSION_KEY
+from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import PersonalToken, User
+from accounts.services.tokens import issue_personal_token
 from annotation.models import Message
 from tests.factories import UserFactory, make_prompt
 
@@ -143,12 +147,30 @@ def test_profile_rejects_unknown_languages(client, volunteer):
 
 
 @pytest.mark.django_db
-def test_api_token_can_be_created_and_regenerated(client, volunteer):
-    client.post(reverse("api_token"))
-    first = Token.objects.get(user=volunteer).key
-    assert first.encode() in client.get(reverse("profile")).content
-    client.post(reverse("api_token"))
-    assert Token.objects.get(user=volunteer).key != first
+def test_api_token_is_shown_once_and_stored_only_as_its_hash(client, volunteer):
+    response = client.post(reverse("api_token"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    first = response.context["new_token"]
+    assert first and first in response.content.decode()
+    stored = PersonalToken.objects.get(user=volunteer)
+    assert stored.token_hash == hashlib.sha256(first.encode()).hexdigest()
+    assert first not in str(PersonalToken.objects.filter(user=volunteer).values().get())
+    assert api_get(first).status_code == 200
+
+    # Never again: not on the profile page, and nothing but its hash in the database.
+    page = client.get(reverse("profile")).content.decode()
+    assert first not in page and 'data-testid="api-token-created"' in page
+    assert not Token.objects.exists()
+
+    second = client.post(reverse("api_token")).context["new_token"]
+    assert second != first
+    assert api_get(first).status_code == 401
+    assert api_get(second).status_code == 200
+
+
+def api_get(token: str):
+    return Client().get("/api/v1/me/stats/", HTTP_AUTHORIZATION=f"Token {token}")
 
 
 @pytest.mark.django_db
@@ -159,7 +181,7 @@ def test_api_token_needs_post(client, volunteer):
 @pytest.mark.django_db
 def test_delete_my_account_keeps_messages_and_removes_personal_data(client, volunteer):
     EmailAddress.objects.create(user=volunteer, email=volunteer.email, primary=True, verified=True)
-    Token.objects.create(user=volunteer)
+    token = issue_personal_token(user=volunteer)
     prompt = make_prompt(author=volunteer, text="A question worth keeping")
     old_username, old_email = volunteer.username, volunteer.email
 
@@ -174,7 +196,8 @@ def test_delete_my_account_keeps_messages_and_removes_personal_data(client, volu
     assert not volunteer.has_usable_password()
     assert volunteer.enabled is False
     assert not EmailAddress.objects.filter(email=old_email).exists()
-    assert not Token.objects.filter(user=volunteer).exists()
+    assert not PersonalToken.objects.filter(user=volunteer).exists()
+    assert api_get(token).status_code == 401
     assert Message.objects.get(pk=prompt.pk).author_id == volunteer.pk
     assert Message.objects.get(pk=prompt.pk).text == "A question worth keeping"
     # The old credentials no longer work.

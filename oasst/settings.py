@@ -292,6 +292,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # allauth's own limits stay, but not its per-account one (5 failures in 5 minutes from anywhere), which is the
 # lock-out from everywhere that counting per name and address avoids.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

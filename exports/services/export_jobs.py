@@ -10,6 +10,7 @@ publishes its file, under the job row's lock, in the same transaction that marks
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import secrets
 import time
@@ -179,7 +180,7 @@ def run_export(*, job_id: uuid.UUID | str) -> ExportJob | None:
     except Exception as error:
         _discard(staged)
         logger.exception("Export job %s attempt %s failed", job_id, attempt)
-        _set_state(job_id, attempt, JobState.FAILED, error=_("The export failed: %(error)s"), cause=error)
+        _set_state(job_id, attempt, JobState.FAILED, error=_failure_message(error), cause=error)
         return ExportJob.objects.filter(pk=job_id).first()
 
 
@@ -232,6 +233,12 @@ def _discard_leftovers(name: str) -> None:
         discard_parts(export_storage(), name)
     except Exception:
         logger.warning("Could not delete the temporary files of %s", name, exc_info=True)
+
+
+def _failure_message(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("There is not enough disk space to write this file. Try again later, or with fewer trees.")
+    return _("The export failed: %(error)s")
 
 
 def _describe(error: BaseException) -> str:

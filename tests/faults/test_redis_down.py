@@ -2,6 +2,7 @@
 a job that cannot be sent is left to its periodic sweep), and once Redis is back the sweeps and a worker catch up
 on what was asked for meanwhile."""
 
+import signal
 import time
 from datetime import timedelta
 
@@ -118,14 +119,26 @@ def test_work_goes_on_while_redis_is_down_and_the_jobs_catch_up(tmp_path):
         redis.stop()
 
 
-def test_the_cache_answers_misses_while_redis_is_down():
-    redis = RedisServer()  # never started: nothing answers on its port
-    backend = {"BACKEND": "core.cache.RedisCache", "LOCATION": redis.url(), "OPTIONS": {"socket_connect_timeout": 1}}
-    with override_settings(CACHES={"default": backend}):
-        assert cache.get("key", "default") == "default"
-        assert cache.get_many(["key"]) == {}
-        assert cache.add("key", 1) is True
-        cache.set("key", 1)
-        cache.delete("key")
-        with pytest.raises(ValueError):
-            cache.incr("key")
+@pytest.mark.parametrize("fault", ["stopped", "hanging"])
+def test_the_cache_answers_misses_while_redis_is_down(fault):
+    redis = RedisServer()
+    if fault == "hanging":
+        redis.start()
+        redis.process.send_signal(signal.SIGSTOP)  # connections are accepted, nothing is answered
+    timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    backend = {"BACKEND": "core.cache.RedisCache", "LOCATION": redis.url(), "OPTIONS": timeouts}
+    try:
+        with override_settings(CACHES={"default": backend}):
+            started = time.monotonic()
+            assert cache.get("key", "default") == "default"
+            assert cache.get_many(["key"]) == {}
+            assert cache.add("key", 1) is True
+            cache.set("key", 1)
+            cache.delete("key")
+            with pytest.raises(ValueError):
+                cache.incr("key")
+            assert time.monotonic() - started < 6 * 1.5
+    finally:
+        if redis.process is not None:
+            redis.process.send_signal(signal.SIGCONT)
+        redis.stop()

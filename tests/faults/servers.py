@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -133,18 +132,21 @@ def app_env(**settings: str) -> dict[str, str]:
 
 
 class AppServer:
-    """The app under gunicorn: one worker process of eight threads, like one of a deployment's."""
+    """The app under gunicorn: one worker process of eight threads, like one of a deployment's. What it logs goes
+    to ``log`` (an outage logs a traceback per request), printed at the end when the test fails inside."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, log: Path) -> None:
         self.port = free_port()
         self.env = env
+        self.log = log
         self.process: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> AppServer:
         command = [sys.executable, "-m", "gunicorn", "oasst.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
         command += ["--workers", "1", "--threads", "8", "--graceful-timeout", "2", "--log-level", "warning"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
         def answers() -> bool:
             if self.process.poll() is not None:
@@ -157,17 +159,15 @@ class AppServer:
         wait_for(answers, timeout=60, what="the app server to answer", interval=0.2)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type | None, *exc_info: object) -> None:
         stop_process(self.process)
+        if exc_type is not None:
+            print(f"--- the end of {self.log} ---\n{self.log.read_text(errors='replace')[-5000:]}")
 
 
-def start_worker(env: dict[str, str], *queues: str) -> subprocess.Popen:
-    """A Celery worker (one process) on ``queues``; stop it with ``stop_process`` or kill it."""
+def start_worker(env: dict[str, str], *queues: str, log: Path) -> subprocess.Popen:
+    """A Celery worker (one process) on ``queues``, logging to ``log``; stop it with ``stop_process``."""
     command = [sys.executable, "-m", "celery", "-A", "oasst", "worker", "--pool=solo", "--loglevel=WARNING"]
     command += ["--without-mingle", "--without-gossip", "-Q", ",".join(queues)]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-
-
-def kill(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=20)
+    with open(log, "ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -74,7 +74,7 @@ def test_work_goes_on_while_redis_is_down_and_the_jobs_catch_up(tmp_path):
     )
     worker = None
     try:
-        with AppServer(env) as app:
+        with AppServer(env, log=tmp_path / "app.log") as app:
             redis.stop()
             texts = [f"What is the best way to learn how to sail, question {n}?" for n in range(len(volunteers))]
             for volunteer, text in zip(volunteers, texts, strict=True):
@@ -98,7 +98,7 @@ def test_work_goes_on_while_redis_is_down_and_the_jobs_catch_up(tmp_path):
         assert (job.state, job.enqueued_at) == (JobState.QUEUED, None)
 
         redis.start()
-        worker = start_worker(env, "celery", "exports")
+        worker = start_worker(env, "celery", "exports", log=tmp_path / "worker.log")
         # The sweeps, as beat runs them every minute; the export was requested more than a minute before.
         ExportJob.objects.update(created_at=F("created_at") - timedelta(minutes=2))
         beat = Celery(broker=redis.url())

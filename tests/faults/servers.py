@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,7 @@ class RedisServer:
     """``redis-server`` without persistence: what it holds is lost when it stops, as after a crash."""
 
     def __init__(self) -> None:
+        require("redis-server")
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -76,8 +78,12 @@ class RedisServer:
         self.process = None
 
 
-def available(program: str) -> bool:
-    return shutil.which(program) is not None
+def require(program: str) -> None:
+    """Skip the test when ``program`` is missing, or fail it in CI (OASST_REQUIRE_SERVICES=1, as tests/conftest.py)."""
+    if shutil.which(program) is None:
+        if os.environ.get("OASST_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"required in CI: {program} not found")
+        pytest.skip(f"{program} not found")
 
 
 class PostgresServer:
@@ -85,6 +91,7 @@ class PostgresServer:
     tests run as root."""
 
     def __init__(self) -> None:
+        require(str(PG_BIN / "initdb"))
         # In the system's temporary folder: pytest's is private to root, where the postgres user cannot go.
         self.folder = Path(tempfile.mkdtemp(prefix="oasst-faults-pg-"))
         self.data = self.folder / "data"

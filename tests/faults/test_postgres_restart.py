@@ -12,12 +12,9 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.faults.servers import ROOT, AppServer, PostgresServer, RedisServer, app_env, available, wait_for
+from tests.faults.servers import ROOT, AppServer, PostgresServer, RedisServer, app_env, wait_for
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not available("redis-server"), reason="redis-server not found"),
-]
+pytestmark = pytest.mark.postgres
 
 VOLUNTEERS = 4
 OUTAGE = 1.5  # seconds between the server's fast shutdown and its start

@@ -24,8 +24,9 @@ from toxicity.models import PendingScore
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-# Connection refused is answered at once; the publish's own retries take well under a second.
-SLOWEST_REQUEST = 5.0
+# Connection refused is answered at once and a publish's own retries take under a second: a request waits on
+# Redis for no longer than that (it waited 19 s, then broke the result backend). Generous for a busy machine.
+SLOWEST_REQUEST = 8.0
 
 
 def _database_url() -> str:

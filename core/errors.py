@@ -52,3 +52,18 @@ class RateLimited(DomainError):
 class UserDisabled(PermissionDenied):
     code = "user_disabled"
     default_message = _("Your account is disabled.")
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"
+    http_status = 503
+    default_message = _("The service is unavailable for a moment; please try again shortly.")
+    # Seconds after which a client may try again (the Retry-After header).
+    retry_after = 10
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer (restarting, failing over): the request changed nothing and may be retried."""
+
+    code = "database_unavailable"
+    default_message = _("The database is unavailable for a moment; nothing was saved. Please try again shortly.")

@@ -5,6 +5,7 @@ elsewhere Django's own page. A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 fo
 """
 
 import re
+import sys
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 from rest_framework import status
 
-from core.api.errors import error_response, is_api_request, too_large_message
+from core.api.errors import DATABASE_DOWN, error_response, is_api_request, too_large_message
+from core.errors import DatabaseUnavailable, ServiceUnavailable
 
 _INLINE_STYLE = re.compile(r"<style>.*?</style>", re.DOTALL)
 
@@ -49,10 +51,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: one from the database driver is an outage, not a bug.
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return service_unavailable(request, DatabaseUnavailable())
     if is_api_request(request):
         message = _("Something went wrong on our side.")
         return error_response("server_error", message, status.HTTP_500_INTERNAL_SERVER_ERROR)
     return defaults.server_error(request)
+
+
+def service_unavailable(request: HttpRequest, error: ServiceUnavailable) -> HttpResponse:
+    """A 503 that asks to come back in ``error.retry_after`` seconds; the page reads nothing from the database."""
+    if is_api_request(request):
+        response = error_response(error.code, error.message, error.http_status)
+    else:
+        title = _("Temporarily unavailable (503)")
+        page = defaults.ERROR_PAGE_TEMPLATE % {"title": escape(title), "details": escape(error.message)}
+        response = HttpResponse(page, status=error.http_status)
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -40,6 +40,13 @@ def run_export(job_id: str) -> str | None:
 
 
 @shared_task
+def requeue_exports() -> int:
+    from exports.services.export_jobs import requeue_exports as requeue
+
+    return requeue()
+
+
+@shared_task
 def expire_exports() -> int:
     from exports.services.export_jobs import expire_exports as expire
 

@@ -76,6 +76,8 @@ class ExportJob(models.Model):
     )
     release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    # When the job was handed to the broker; empty while it never was (the broker was down): see requeue_exports.
+    enqueued_at = models.DateTimeField(_("sent to the workers"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)

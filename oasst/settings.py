@@ -178,12 +178,14 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds Redis has to connect and to answer before it counts as down: a cache miss, a job left to its sweep.
+REDIS_TIMEOUTS = dict.fromkeys(("socket_connect_timeout", "socket_timeout"), env.float("REDIS_TIMEOUT", default=2))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_TIMEOUTS}}
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.FileBasedCache",
             "LOCATION": VAR_DIR / "cache",
         }
     }
@@ -194,7 +196,7 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # A job taken by a worker that dies before acknowledging it (the export jobs acknowledge late) goes back to
     # the queue once this many seconds have passed since it was taken: longer than the longest job runs.
-    {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600), **REDIS_TIMEOUTS}
     if REDIS_URL
     else {
         "data_folder_in": str(VAR_DIR / "broker"),
@@ -206,6 +208,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
 )
 CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUTS["socket_timeout"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -223,6 +226,7 @@ CELERY_BEAT_SCHEDULE.update(
 # `make run`'s worker consumes both queues, docker-compose.yml runs a worker for each.
 CELERY_TASK_ROUTES = {"exports.jobs.*": {"queue": "exports"}}
 CELERY_BEAT_SCHEDULE["expire-exports"] = {"task": "exports.jobs.expire_exports", "schedule": 3600}
+CELERY_BEAT_SCHEDULE["requeue-exports"] = {"task": "exports.jobs.requeue_exports", "schedule": 60}
 # The nightly release (exports.services.releasing) at this hour, UTC; -1 turns it off.
 NIGHTLY_RELEASE_HOUR = env.int("NIGHTLY_RELEASE_HOUR", default=3)
 if NIGHTLY_RELEASE_HOUR >= 0:
@@ -403,11 +407,6 @@ DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
-# Cache reads, hits and misses (core.cache).
-CACHES["default"]["BACKEND"] = {
-    "django.core.cache.backends.redis.RedisCache": "core.cache.RedisCache",
-    "django.core.cache.backends.filebased.FileBasedCache": "core.cache.FileBasedCache",
-}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
 
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # X-Request-ID of a proxy, checked by core.request_logging
 DJANGO_STRUCTLOG_CELERY_ENABLED = True

@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -12,12 +13,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.errors import DomainError
+from core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
 from core.request_logging import current_request_id
 
 logger = logging.getLogger("api")
 
 API_PREFIX = "/api/"
+# What the database driver raises when the server is away (restarting, failing over, unreachable).
+DATABASE_DOWN = (OperationalError, InterfaceError)
 # DRF's own codes, renamed where the domain already has a name for the same thing.
 RENAMED_CODES = {"throttled": "rate_limited", "invalid": "invalid_input"}
 
@@ -67,6 +70,8 @@ def _as_api_exception(exc: Exception) -> Exception:
         return error
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError(_("The request is malformed."), code="bad_request")
+    if isinstance(exc, DATABASE_DOWN):
+        return DatabaseUnavailable()
     return exc
 
 
@@ -78,6 +83,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers = {}
     if isinstance(exc, DomainError):
         status_code, (code, message, details) = exc.http_status, (exc.code, exc.message, exc.details)
+        if isinstance(exc, ServiceUnavailable):
+            headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, exceptions.APIException):
         status_code, (code, message, details) = exc.status_code, _drf_error(exc)
         if getattr(exc, "auth_header", None):

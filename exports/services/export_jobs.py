@@ -10,6 +10,7 @@ publishes its file, under the job row's lock, in the same transaction that marks
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import secrets
 import time
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import InvalidInput
+from core.queue import enqueue
 from exports import jobs, policies
 from exports.errors import TRANSIENT_ERRORS, NotResearcher, TooManyExports
 from exports.file_kinds import FileKind, file_name
@@ -44,6 +46,8 @@ PROGRESS_INTERVAL = 0.5
 MAX_ERROR_LENGTH = 2000
 # Files deleted by one run of the hourly expiry job (the next run takes the rest).
 EXPIRY_BATCH = 1000
+# A job not handed to the workers this long after it was requested is handed again (requeue_exports).
+REQUEUE_AFTER = timedelta(minutes=1)
 
 
 # --- Requesting ---------------------------------------------------------------------------------
@@ -90,7 +94,23 @@ def request_export(
 
 
 def enqueue_export(*, job_id: uuid.UUID) -> None:
-    jobs.run_export.delay(str(job_id))
+    """Hand the job to the workers; while the broker is away it stays queued for ``requeue_exports``."""
+    if enqueue(jobs.run_export, str(job_id)):
+        ExportJob.objects.filter(pk=job_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+
+
+def requeue_exports(*, now: datetime | None = None) -> int:
+    """Hand to the workers the queued jobs that never reached them (the broker was down when they were
+    requested); returns how many were sent. Release jobs are run by their release's build."""
+    now = now or timezone.now()
+    lost = ExportJob.objects.filter(
+        state=JobState.QUEUED, enqueued_at__isnull=True, release__isnull=True, created_at__lte=now - REQUEUE_AFTER
+    )
+    sent = 0
+    for job_id in list(lost.values_list("pk", flat=True)[:EXPIRY_BATCH]):
+        enqueue_export(job_id=job_id)
+        sent += 1
+    return sent
 
 
 def job_file_name(job: ExportJob) -> str:
@@ -160,7 +180,7 @@ def run_export(*, job_id: uuid.UUID | str) -> ExportJob | None:
     except Exception as error:
         _discard(staged)
         logger.exception("Export job %s attempt %s failed", job_id, attempt)
-        _set_state(job_id, attempt, JobState.FAILED, error=_("The export failed: %(error)s"), cause=error)
+        _set_state(job_id, attempt, JobState.FAILED, error=_failure_message(error), cause=error)
         return ExportJob.objects.filter(pk=job_id).first()
 
 
@@ -213,6 +233,12 @@ def _discard_leftovers(name: str) -> None:
         discard_parts(export_storage(), name)
     except Exception:
         logger.warning("Could not delete the temporary files of %s", name, exc_info=True)
+
+
+def _failure_message(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("There is not enough disk space to write this file. Try again later, or with fewer trees.")
+    return _("The export failed: %(error)s")
 
 
 def _describe(error: BaseException) -> str:

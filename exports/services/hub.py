@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import uuid
 from contextlib import ExitStack
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.queue import enqueue
 from exports.errors import (
     CannotPublishRelease,
     HubNotConfigured,
@@ -47,7 +49,7 @@ def request_publication(*, release_id: uuid.UUID, actor: User | AnonymousUser) -
         from exports.jobs import publish_release_job
 
         actor_id = str(actor.pk)
-        transaction.on_commit(lambda: publish_release_job.delay(str(release.pk), actor_id))
+        transaction.on_commit(partial(enqueue, publish_release_job, str(release.pk), actor_id))
     return release
 
 

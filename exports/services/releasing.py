@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import queue
 from exports import jobs, policies
 from exports.errors import CannotRequestRelease, ReleaseNotFound
 from exports.file_kinds import FileKind
@@ -57,7 +58,7 @@ def request_release(*, actor: User | AnonymousUser | None = None, enqueue: bool 
             for kind in FileKind
         )
         if enqueue:
-            transaction.on_commit(partial(jobs.build_release.delay, str(release.pk)))
+            transaction.on_commit(partial(queue.enqueue, jobs.build_release, str(release.pk)))
     return release
 
 

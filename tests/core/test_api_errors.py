@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import exceptions
@@ -43,6 +44,8 @@ class TeapotError(Conflict):
         (RequestDataTooBig("too big"), 413, "request_too_large"),
         (TooManyFieldsSent("too many"), 400, "bad_request"),
         (SuspiciousOperation("odd"), 400, "bad_request"),
+        (OperationalError("server closed the connection unexpectedly"), 503, "database_unavailable"),
+        (InterfaceError("connection already closed"), 503, "database_unavailable"),
     ],
 )
 def test_errors_become_the_contract(exc, status, code):
@@ -50,6 +53,12 @@ def test_errors_become_the_contract(exc, status, code):
     assert (got_status, body["error_code"]) == (status, code)
     assert isinstance(body["message"], str) and body["message"]
     assert set(body) <= {"error_code", "message", "details", "request_id"}
+
+
+def test_the_database_away_asks_to_retry_and_tells_nothing_of_the_driver():
+    response = exception_handler(OperationalError("FATAL: terminating connection"), {"request": None})
+    assert (response.status_code, response["Retry-After"]) == (503, "10")
+    assert "FATAL" not in json.dumps(response.data)
 
 
 def test_details_say_which_fields_and_values():

@@ -67,6 +67,18 @@ def test_a_server_error_under_api_is_json_and_a_page_elsewhere():
     assert response.status_code == 500 and response["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.urls("tests.core.urls_failing")
+def test_the_database_away_is_a_503_to_retry_json_under_api_and_a_page_elsewhere():
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/database-down/")
+    assert_json_error(response, 503, "database_unavailable")
+    assert response["Retry-After"] == "10"
+    response = client.get("/database-down/")
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    page = response.content.decode()
+    assert "nothing was saved. Please try again shortly." in page and "shutting down" not in page
+
+
 def test_a_csrf_failure_under_api_is_json_and_a_page_elsewhere():
     factory = RequestFactory()
     assert_json_error(views.csrf_failure(factory.post("/api/v1/tasks/"), "no token"), 403, "csrf_failed")

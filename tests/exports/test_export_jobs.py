@@ -3,7 +3,9 @@ publication under the final name only when complete, and expiry."""
 
 import datetime as dt
 import threading
+from unittest import mock
 
+import kombu.exceptions
 import pytest
 from django.db import OperationalError, connections
 from django.utils import timezone
@@ -15,7 +17,13 @@ from exports.file_kinds import FileKind
 from exports.filters import ExportFilter, anonymous_id
 from exports.models import ExportJob, JobState, Release, ReleaseState
 from exports.services import export_jobs, writing
-from exports.services.export_jobs import expire_exports, job_file_name, request_export, run_export
+from exports.services.export_jobs import (
+    expire_exports,
+    job_file_name,
+    request_export,
+    requeue_exports,
+    run_export,
+)
 from exports.services.exporting import count_trees
 from exports.services.importing import import_file
 from exports.storage import part_name
@@ -84,13 +92,35 @@ def test_a_user_has_a_few_exports_waiting_at_most(researcher, settings):
 
 def test_the_job_is_queued_once_the_request_is_committed(researcher, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(jobs.run_export, "delay", sent.append)
+    monkeypatch.setattr(jobs.run_export, "apply_async", lambda args, **options: sent.append(args[0]))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = _request(researcher, compress=True)
     assert sent == [] and len(callbacks) == 1
     callbacks[0]()
     assert sent == [str(job.pk)]
     assert (job.state, job.compress, job.requested_by) == (JobState.QUEUED, True, researcher)
+    job.refresh_from_db()
+    assert job.enqueued_at is not None
+
+
+def test_a_job_the_broker_did_not_take_is_sent_again_by_the_sweep(
+    researcher, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setitem(jobs.run_export.app.conf, "task_always_eager", False)
+    broker_down = mock.Mock(side_effect=kombu.exceptions.OperationalError("Connection refused"))
+    monkeypatch.setattr(jobs.run_export, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _request(researcher)
+    job.refresh_from_db()
+    assert broker_down.call_count == 1 and (job.state, job.enqueued_at) == (JobState.QUEUED, None)
+    assert requeue_exports() == 0, "a job just requested may still be on its way to the broker"
+
+    sent = []
+    monkeypatch.setattr(jobs.run_export, "apply_async", lambda args, **options: sent.append(args[0]))
+    assert requeue_exports(now=timezone.now() + dt.timedelta(minutes=2)) == 1
+    job.refresh_from_db()
+    assert sent == [str(job.pk)] and job.enqueued_at is not None
+    assert requeue_exports(now=timezone.now() + dt.timedelta(minutes=2)) == 0
 
 
 # --- Running ------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_the_admins_button_and_the_command(client, admin, django_capture_on_comm
     page = client.get("/datasets/releases/").content.decode()
     assert 'id="release-request-form"' in page
     sent = []
-    monkeypatch.setattr(jobs.build_release, "delay", sent.append)
+    monkeypatch.setattr(jobs.build_release, "apply_async", lambda args, **options: sent.append(args[0]))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/datasets/releases/new/")
     release = Release.objects.get()

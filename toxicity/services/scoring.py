@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annotation.models import Message, Report, ToxicityScore
+from core.queue import enqueue
 from toxicity.classifiers import Classifier, get_classifier, headline_score
 from toxicity.conf import toxicity_settings
 from toxicity.errors import ClassifierFailed, ClassifierUnavailable
@@ -134,12 +135,12 @@ def request_scoring() -> None:
     from toxicity.jobs import score_pending_messages
 
     try:
-        score_pending_messages.delay()
+        enqueue(score_pending_messages)
     except Retry as retry:
         # Run in place (CELERY_TASK_ALWAYS_EAGER) and failed: the periodic run will score the queue.
         logger.warning("Toxicity scoring failed (%s); the messages wait for the periodic run", retry.exc)
     except Exception:
-        logger.exception("Could not enqueue the toxicity scoring job; the periodic run will score the queue")
+        logger.exception("Could not run the toxicity scoring job; the periodic run will score the queue")
 
 
 def score_pending(

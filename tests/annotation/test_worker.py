@@ -38,7 +38,7 @@ def worker(redis_url):
         env=env,
     )
     # A client app of its own: the suite's app runs jobs eagerly and has no broker.
-    client = Celery(broker=redis_url, backend=redis_url)
+    client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
     send = lambda name: client.send_task(name, queue=queue)  # noqa: E731
     send.queue = queue
     try:

@@ -101,7 +101,7 @@ def test_the_queue_length_gauge_reads_redis_on_scrape(scraper, settings, redis_u
     queue = f"test-{uuid.uuid4().hex}"
     settings.REDIS_URL = redis_url
     settings.CELERY_TASK_ROUTES = {"nothing.*": {"queue": queue}}
-    client = Celery(broker=redis_url)
+    client = Celery(broker=redis_url, set_as_current=False)  # the jobs keep the project's app
     try:
         for priority in (None, None, 9):  # a message with a priority waits in a list of its own
             client.send_task("nothing.at_all", queue=queue, priority=priority)

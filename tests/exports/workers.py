@@ -55,7 +55,7 @@ def export_workers(*, redis_url: str, database: dict, folder: Path, monkeypatch)
 
     queue = f"test-exports-{uuid.uuid4().hex}"
     # A client app of its own: the suite's app runs jobs eagerly and has no broker.
-    client = Celery(broker=redis_url)
+    client = Celery(broker=redis_url, set_as_current=False)
     monkeypatch.setattr(
         export_jobs,
         "enqueue_export",

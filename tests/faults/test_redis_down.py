@@ -102,7 +102,7 @@ def test_work_goes_on_while_redis_is_down_and_the_jobs_catch_up(tmp_path):
         worker = start_worker(env, "celery", "exports", log=tmp_path / "worker.log")
         # The sweeps, as beat runs them every minute; the export was requested more than a minute before.
         ExportJob.objects.update(created_at=F("created_at") - timedelta(minutes=2))
-        beat = Celery(broker=redis.url())
+        beat = Celery(broker=redis.url(), set_as_current=False)
         beat.send_task("toxicity.jobs.score_pending_messages")
         beat.send_task("exports.jobs.requeue_exports", queue="exports")
         beat.close()

@@ -140,7 +140,8 @@ class Recorder:
 
     @property
     def requests(self) -> int:
-        return sum(sum(c.values()) for c in self.statuses.values())
+        """Requests answered (those that timed out on the client or lost their connection are not)."""
+        return sum(len(latencies) for latencies in self.latencies.values())
 
 
 def endpoint_name(method: str, path: str) -> str:
@@ -152,7 +153,11 @@ class Client:
     """An httpx client that records every request under its endpoint's name."""
 
     def __init__(self, base: str, recorder: Recorder, *, headers: dict | None = None, label: str = "") -> None:
-        self.http = httpx.AsyncClient(base_url=base, headers=headers or {}, timeout=60, follow_redirects=False)
+        # Idle connections are dropped before gunicorn's keep-alive (2 s) closes them under a pausing client.
+        limits = httpx.Limits(keepalive_expiry=1)
+        self.http = httpx.AsyncClient(
+            base_url=base, headers=headers or {}, timeout=60, follow_redirects=False, limits=limits
+        )
         self.recorder = recorder
         self.label = label
 
@@ -1044,7 +1049,11 @@ def print_report(recorder: Recorder, load: dict, loads: list[float], snapshots: 
         f"volunteers held: {load['volunteers'] - crashed} of {load['volunteers']} to the end "
         f"({len(recorder.volunteers_active)} were handed tasks, {len(recorder.volunteers_crashed)} client crashes)"
     )
-    print(f"requests served: {served} in {load['elapsed']:.1f} s = {served / load['elapsed']:.1f} req/s")
+    unanswered = sum(recorder.transport_errors.values())
+    print(
+        f"requests served: {served} in {load['elapsed']:.1f} s = {served / load['elapsed']:.1f} req/s "
+        f"(and {unanswered} without an answer: the client's own timeouts and lost connections)"
+    )
     print(
         f"client: {load['client_cpu_share'] * 100:.0f}% of one CPU, "
         f"event loop lag p99 {load['loop_lag_p99_ms']:.1f} ms; "

@@ -78,6 +78,7 @@ TASK_TYPES = (
 TEXT_TYPES = {"initial_prompt", "assistant_reply", "prompter_reply"}
 SCALE = (0.0, 0.25, 0.5, 0.75, 1.0)
 EMOJIS = ("+1", "-1", "red_flag", "100", "heart_eyes", "skull")
+HOARD_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "sv", "ja")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A few texts hold words a toxicity classifier scores high, so that its flags reach the moderators' queue too.
 RUDE = "You are a stupid idiot and this is crap."
@@ -290,9 +291,9 @@ class ApiVolunteer:
             return "initial_prompt"
         return self.rnd.choice(TASK_TYPES[1:])
 
-    async def request_task(self, task_type: str | None = None) -> dict | None:
+    async def request_task(self, task_type: str | None = None, lang: str = LANG) -> dict | None:
         task_type = task_type or self.pick_type()
-        response = await self.client.request("POST", "/api/v1/tasks/", json={"type": task_type, "lang": LANG})
+        response = await self.client.request("POST", "/api/v1/tasks/", json={"type": task_type, "lang": lang})
         if response is None or response.status_code != 201:
             if response is not None and response.status_code == 404:
                 await asyncio.sleep(0.2)
@@ -309,6 +310,12 @@ class ApiVolunteer:
         held = []
         for task_type in [*self.rnd.sample(TASK_TYPES, len(TASK_TYPES)), "random", "random"]:
             task = await self.request_task(task_type)
+            if task is not None and task["id"] not in {t["id"] for t in held}:
+                held.append(task)
+        # An open task is given back to a request for the same type in the same language: prompts in other
+        # languages are new tasks each, up to the open-task limit and beyond.
+        for lang in HOARD_LANGUAGES:
+            task = await self.request_task("initial_prompt", lang)
             if task is not None and task["id"] not in {t["id"] for t in held}:
                 held.append(task)
         for task in held:
@@ -461,6 +468,9 @@ class WebVolunteer:
     async def run(self, until: float) -> None:
         await self.client.request("GET", "/")
         while time.monotonic() < until:
+            if self.rnd.random() < 0.08:
+                await self.hoard(until)
+                continue
             task_type = self.rnd.choice(["", "", *TASK_TYPES])
             response = await self.client.request("GET", "/tasks/new/", params={"type": task_type, "lang": LANG})
             if response is None or response.status_code != 302:
@@ -472,6 +482,28 @@ class WebVolunteer:
             await self.work(page.text)
             if self.pause:
                 await asyncio.sleep(self.rnd.expovariate(1 / self.pause))
+
+    async def hoard(self, until: float) -> None:
+        """Take one task of each kind, and replies with a draft typed in each (a reply with a draft is not given
+        back by the next request), up to the open-task limit and beyond, then do them."""
+        self.recorder.behaviours["web hoard"] += 1
+        held = []
+        replies = [self.rnd.choice(["assistant_reply", "prompter_reply"]) for _ in range(8)]
+        for task_type in ["initial_prompt", "label_initial_prompt", "label_assistant_reply", *replies]:
+            response = await self.client.request("GET", "/tasks/new/", params={"type": task_type, "lang": LANG})
+            if response is None or response.status_code != 302:
+                continue
+            task_id = response.headers["location"].rstrip("/").rsplit("/", 1)[-1]
+            held.append(task_id)
+            if task_type in TEXT_TYPES:
+                draft = {"text": f"draft {uuid.uuid4()}"}
+                await self.client.request("POST", f"/tasks/{task_id}/draft/", data=draft, headers=self.csrf_headers())
+        for task_id in dict.fromkeys(held):
+            if time.monotonic() >= until:
+                return
+            page = await self.client.request("GET", f"/tasks/{task_id}/")
+            if page is not None and page.status_code == 200:
+                await self.work(page.text)
 
     async def work(self, html: str) -> None:
         kind_match, id_match = KIND_RE.search(html), TASK_ID_RE.search(html)

@@ -50,4 +50,6 @@ def test_a_minute_of_soak_keeps_every_invariant(redis_url):
     for task_type in ("initial_prompt", "assistant_reply", "label_initial_prompt", "label_assistant_reply"):
         assert f"tasks {task_type}: done" in report, report
     assert "tasks rank_assistant_replies:" in report, report
+    # Hoarding volunteers reached the open-task limit, so the limit was tested, not just never approached.
+    assert "409 too_many_pending_tasks" in report, report
     assert "'ready':" in report.split("exports:", 1)[1].splitlines()[0]

@@ -818,10 +818,10 @@ def seed(
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Role, User
     from accounts.services.api_clients import create_api_client
+    from accounts.services.tokens import issue_personal_token
     from annotation.services.tree_transitions import start_tree
 
     call_command("migrate", verbosity=0)
@@ -848,14 +848,14 @@ def seed(
     tokens = []
     for i in range(api):
         account = user(f"soak-volunteer-{i}")
-        tokens.append((account.username, Token.objects.create(user=account).key))
+        tokens.append((account.username, issue_personal_token(user=account)))
     web_sessions = [(f"soak-web-{i}", session(user(f"soak-web-{i}"))) for i in range(web)]
     _, client_token = create_api_client(name="soak-bot")
     moderator_tokens = [
-        Token.objects.create(user=user(f"soak-moderator-{i}", Role.MODERATOR)).key for i in range(moderators)
+        issue_personal_token(user=user(f"soak-moderator-{i}", Role.MODERATOR)) for i in range(moderators)
     ]
     moderator_session = session(user("soak-moderator-web", Role.MODERATOR))
-    researcher_token = Token.objects.create(user=user("soak-researcher", Role.RESEARCHER)).key
+    researcher_token = issue_personal_token(user=user("soak-researcher", Role.RESEARCHER))
     authors = [user(f"soak-author-{i}") for i in range(4)]
     for i in range(prompts):
         start_tree(

@@ -5,6 +5,7 @@ It runs the bench as a subprocess, in a database of its own named after the test
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,8 @@ def test_a_minute_of_soak_keeps_every_invariant(redis_url):
     for task_type in ("initial_prompt", "assistant_reply", "label_initial_prompt", "label_assistant_reply"):
         assert f"tasks {task_type}: done" in report, report
     assert "tasks rank_assistant_replies:" in report, report
+    # Every simulated client was let in: a refused token would leave its share of the traffic untested.
+    assert not re.search(r"\b401:", report), report
     # Hoarding volunteers reached the open-task limit, so the limit was tested, not just never approached.
     assert "409 too_many_pending_tasks" in report, report
     assert "'ready':" in report.split("exports:", 1)[1].splitlines()[0]

@@ -43,7 +43,11 @@ def test_the_settings_lock_per_user_name_and_address_for_a_while():
 
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
-    assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+    # Last but for django-prometheus's closing hook, which times the whole response.
+    assert settings.MIDDLEWARE[-2:] == [
+        "axes.middleware.AxesMiddleware",
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
     assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
 
 

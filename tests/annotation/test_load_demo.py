@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Role, TimeFrame, User
@@ -123,11 +124,12 @@ def test_load_demo_is_idempotent_and_keeps_the_demo_accounts():
     assert _row_counts() == before
     assert "0 demo trees added now" in printed
     for username, role, languages in DEMO_ACCOUNTS:
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=DEMO_PASSWORD)
         assert user is not None and user.role == role and user.languages == languages
         assert f"  {username:<10}" in printed
     assert User.objects.get(username="admin").role == Role.ADMIN
-    assert authenticate(username="lucia", password=DEMO_PASSWORD).display_name == "Lucía Fernández"
+    lucia = authenticate(RequestFactory().post("/accounts/login/"), username="lucia", password=DEMO_PASSWORD)
+    assert lucia.display_name == "Lucía Fernández"
 
 
 def test_the_leaderboard_shows_the_demo_volunteers(client):

@@ -21,20 +21,10 @@ from exports.services.exporting import count_trees
 from exports.services.importing import import_records
 from tests.exports.workers import export_workers
 from tests.factories import UserFactory
+from tests.faults.servers import wait_for
 
 TREES = 6000  # three chunks of the export; about 20 MB of JSON Lines
 CRAWL = 3_000_000  # bytes a second: the killed worker's export takes several seconds
-
-
-def _wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class Watcher(threading.Thread):
@@ -79,7 +69,7 @@ def test_a_killed_worker_leaves_no_partial_file_and_the_job_is_run_again(redis_u
             row = ExportJob.objects.get(pk=job.pk)
             return row.state == JobState.RUNNING and row.trees_total and 0 < row.trees_done < row.trees_total and row
 
-        running = _wait_for(midway, timeout=120, what="the export to be half done")
+        running = wait_for(midway, timeout=120, what="the export to be half done")
         assert (running.trees_total, running.attempts) == (total, 1)
         [part] = published.parent.iterdir()
         assert part.name.startswith(".trees.jsonl.1-") and part.stat().st_size > 0
@@ -92,7 +82,7 @@ def test_a_killed_worker_leaves_no_partial_file_and_the_job_is_run_again(redis_u
         assert not published.exists() and part.exists()
 
         workers.start()
-        done = _wait_for(
+        done = wait_for(
             lambda: (row := ExportJob.objects.get(pk=job.pk)).state not in (JobState.QUEUED, JobState.RUNNING) and row,
             timeout=180,
             what="the job to be run again",

@@ -51,10 +51,10 @@ def _write_a_prompt(api: requests.Session, url: str, text: str) -> None:
 
 
 def _api(user) -> requests.Session:
-    from rest_framework.authtoken.models import Token
+    from accounts.services.tokens import issue_personal_token
 
     session = requests.Session()
-    session.headers["Authorization"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+    session.headers["Authorization"] = f"Token {issue_personal_token(user=user)}"
     return session
 
 

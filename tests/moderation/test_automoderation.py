@@ -40,8 +40,9 @@ def test_the_skip_is_announced_only_once_committed(tree_manager, django_capture_
     tree_manager(auto_mod_max_skip_reply=1)
     root = make_prompt()
     user = UserFactory()
+    task = request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        skip_task(task=request_task(user=user, lang="en", task_type=TaskType.ASSISTANT_REPLY), user=user)
+        skip_task(task=task, user=user)
         assert MessageTree.objects.get(pk=root.tree_id).state == TreeState.GROWING
     assert len(callbacks) == 1
     callbacks[0]()

@@ -34,6 +34,7 @@ ROLES = ("volunteer", "researcher", "moderator", "admin")
 # providers and account states that the site's settings never show; each with why.
 NOT_PAGES = {
     "set_theme": "POST",
+    "metrics": "Prometheus's text format, for a scraper holding the metrics token",
     "api_token": "POST",
     "researcher_request": "POST",
     "set_language": "POST",

@@ -22,6 +22,23 @@
     });
   }
 
+  // An htmx request that gets no answer, or a server error (503 while the database restarts, say), swaps nothing
+  // in: say so, so that a volunteer knows to send again; what they typed is still in the form.
+  var failed = document.querySelector("[data-request-failed]");
+  if (failed) {
+    function showFailed(event) {
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      if (event.type === "htmx:responseError" && status < 500 && status !== 429) return;
+      failed.hidden = false;
+    }
+    document.addEventListener("htmx:responseError", showFailed);
+    document.addEventListener("htmx:sendError", showFailed);
+    document.addEventListener("htmx:timeout", showFailed);
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.successful) failed.hidden = true;
+    });
+  }
+
   // The form's own button stays for visitors without JavaScript.
   document.addEventListener("change", function (event) {
     var select = event.target.closest("select[data-submit-on-change]");

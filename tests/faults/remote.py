@@ -14,6 +14,7 @@ def seed(count: int) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
+
     from accounts.models import User
     from accounts.services.tokens import issue_personal_token
 

@@ -300,6 +300,33 @@ def test_a_refused_text_stays_in_the_editor_with_the_reason(page, log_in):
     assert page.locator("[data-editor]").input_value() == "x" * 2001
 
 
+def test_a_send_the_server_cannot_answer_says_so_and_keeps_the_text(page, log_in):
+    make_trees_for_every_task_type()
+    user = UserFactory()
+    log_in(user)
+    task_id = choose(page, "assistant_reply")
+    page.locator("[data-editor]").fill("Kept through the outage.")
+    alert = page.get_by_role("alert").filter(has_text="The server could not answer just now")
+    assert not alert.is_visible()
+
+    # As while the database restarts: the server answers 503 (tests/faults), or the connection drops.
+    page.route("**/submit/", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.get_by_role("button", name="Send", exact=True).click()
+    alert.wait_for()
+    page.unroute("**/submit/")
+    page.route("**/submit/", lambda route: route.abort())
+    page.get_by_role("button", name="Send", exact=True).click()
+    alert.wait_for()
+    assert page.locator("#task").get_attribute("data-task-id") == task_id
+    assert page.locator("[data-editor]").input_value() == "Kept through the outage."
+    assert not Message.objects.filter(author=user).exists()
+
+    page.unroute("**/submit/")
+    send(page, "Send", task_id)
+    assert not alert.is_visible()
+    assert Message.objects.get(author=user).text == "Kept through the outage."
+
+
 def test_the_chooser_switches_language_in_place(page, log_in):
     make_trees_for_every_task_type()
     log_in(UserFactory(languages=["en", "de"]))

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# The production log format, whatever DEBUG the suite runs with (`make test` turns DEBUG on).
+os.environ.setdefault("LOG_FORMAT", "json")
 
 from oasst.settings import *  # noqa: F403
 

@@ -35,6 +35,8 @@ ROLES = ("volunteer", "researcher", "moderator", "admin")
 NOT_PAGES = {
     "set_theme": "POST",
     "metrics": "Prometheus's text format, for a scraper holding the metrics token",
+    "healthz": "JSON for the liveness probe",
+    "readyz": "JSON for the readiness probe",
     "api_token": "POST",
     "researcher_request": "POST",
     "set_language": "POST",

@@ -30,6 +30,8 @@ def setup_django(url: str, **environment: str) -> None:
         ensure_database(url)
     os.environ.update({"DATABASE_URL": url, "DEBUG": "0", **environment})
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    # Not a line per rendered page in the figures' output.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oasst.settings")
     import django
 

@@ -21,7 +21,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.common import percentile, setup_django  # noqa: E402 (the project is on the path)
+from bench.common import add_reference_arguments, ensure_reference_trees, percentile, setup_django  # noqa: E402 (the project is on the path)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oasst_bench_browse"
 WARM_UP = 3
@@ -41,16 +41,13 @@ VARIANTS = (
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help="created if missing (PostgreSQL)")
-    parser.add_argument("--skip-generate", action="store_true", help="use the data already in the database")
-    parser.add_argument("--trees", type=int, default=66_497, help="trees to generate (the 2023 release: 66497)")
+    add_reference_arguments(parser, database_url=DEFAULT_DATABASE_URL)
     parser.add_argument("--renders", type=int, default=30, help="timed renders per query")
     args = parser.parse_args()
 
     url = args.database_url
     setup_django(url)
 
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -59,17 +56,10 @@ def main() -> int:
 
     from accounts.models import User
     from annotation.forms import BrowseForm
-    from annotation.models import Message, MessageTree
+    from annotation.models import Message
     from annotation.selectors.browse import browse
 
-    call_command("migrate", verbosity=0)
-    trees = MessageTree.objects.count()
-    if not args.skip_generate and trees == 0:
-        print(f"Generating {args.trees} trees (seed 1)...", flush=True)
-        started = time.perf_counter()
-        call_command("generate_oasst", trees=args.trees, seed=1, verbosity=0)
-        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-        trees = MessageTree.objects.count()
+    trees = ensure_reference_trees(args)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE annotation_message")
         cursor.execute("SELECT pg_size_pretty(pg_relation_size('message_search_vector_idx'))")

@@ -1,6 +1,11 @@
-"""What the in-process benchmarks share: their own PostgreSQL database, and percentiles."""
+"""What the in-process benchmarks share: their own PostgreSQL database holding the reference scale (SPEC 9),
+and percentiles."""
 
+import argparse
+import time
 from urllib.parse import urlparse
+
+REFERENCE_TREES = 66_497  # the 2023 release
 
 
 def ensure_database(url: str) -> None:
@@ -36,3 +41,33 @@ def setup_django(url: str, **environment: str) -> None:
     import django
 
     django.setup()
+
+
+def add_reference_arguments(parser: argparse.ArgumentParser, *, database_url: str) -> None:
+    """--database-url, --skip-generate and --trees: where the reference-scale trees are, or are to be generated."""
+    parser.add_argument("--database-url", default=database_url, help="created if missing (PostgreSQL)")
+    parser.add_argument("--skip-generate", action="store_true", help="use the data already in the database")
+    parser.add_argument(
+        "--trees", type=int, default=REFERENCE_TREES, help="trees to generate (the 2023 release: 66497)"
+    )
+
+
+def ensure_reference_trees(args: argparse.Namespace) -> int:
+    """Migrate the database set up by ``setup_django`` and, unless --skip-generate or it holds trees already,
+    fill it with ``generate_oasst --trees N --seed 1``, vacuumed and analysed as autovacuum would leave it.
+    Returns the number of trees it holds."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from annotation.models import MessageTree
+
+    call_command("migrate", verbosity=0)
+    trees = MessageTree.objects.count()
+    if not args.skip_generate and trees == 0:
+        print(f"Generating {args.trees} trees (seed 1)...", flush=True)
+        started = time.perf_counter()
+        call_command("generate_oasst", trees=args.trees, seed=1, verbosity=0)
+        connection.cursor().execute("VACUUM (ANALYZE)")
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+        trees = MessageTree.objects.count()
+    return trees

@@ -1,6 +1,8 @@
 """My work: the volunteer's own messages, reviews and rankings, filtered and paginated in a fixed number of queries."""
 
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
@@ -37,37 +39,31 @@ def review_state(message: Message) -> str:
     return "pending"
 
 
+def _filtered(rows: QuerySet, f: WorkFilter, *, message: str, tree: str, texts: tuple[str, ...]) -> QuerySet:
+    """``rows`` narrowed by the filter: ``message`` and ``tree`` are the lookups of the row's message and tree,
+    ``texts`` the fields the words are looked for in."""
+    if f.lang:
+        rows = rows.filter(**{f"{message}lang": f.lang})
+    if f.tree_state:
+        rows = rows.filter(**{f"{tree}state": f.tree_state})
+    if f.q:
+        rows = rows.filter(reduce(or_, (Q(**{f"{text}__icontains": f.q}) for text in texts)))
+    return rows.order_by("-created_at", "-pk")
+
+
 def _messages(user: User, f: WorkFilter) -> QuerySet:
     rows = Message.objects.filter(author=user, deleted=False).select_related("tree")
-    if f.lang:
-        rows = rows.filter(lang=f.lang)
-    if f.tree_state:
-        rows = rows.filter(tree__state=f.tree_state)
-    if f.q:
-        rows = rows.filter(text__icontains=f.q)
-    return rows.order_by("-created_at", "-pk")
+    return _filtered(rows, f, message="", tree="tree__", texts=("text",))
 
 
 def _reviews(user: User, f: WorkFilter) -> QuerySet:
     rows = Review.objects.filter(reviewer=user, message__deleted=False).select_related("message__tree")
-    if f.lang:
-        rows = rows.filter(message__lang=f.lang)
-    if f.tree_state:
-        rows = rows.filter(message__tree__state=f.tree_state)
-    if f.q:
-        rows = rows.filter(Q(message__text__icontains=f.q) | Q(comment__icontains=f.q))
-    return rows.order_by("-created_at", "-pk")
+    return _filtered(rows, f, message="message__", tree="message__tree__", texts=("message__text", "comment"))
 
 
 def _rankings(user: User, f: WorkFilter) -> QuerySet:
     rows = Ranking.objects.filter(user=user, parent__deleted=False).select_related("parent", "tree")
-    if f.lang:
-        rows = rows.filter(parent__lang=f.lang)
-    if f.tree_state:
-        rows = rows.filter(tree__state=f.tree_state)
-    if f.q:
-        rows = rows.filter(parent__text__icontains=f.q)
-    return rows.order_by("-created_at", "-pk")
+    return _filtered(rows, f, message="parent__", tree="tree__", texts=("parent__text",))
 
 
 def my_work(*, user: User, work_filter: WorkFilter, page_number: str | int | None = 1) -> MyWork:

@@ -19,7 +19,7 @@ from django.db.models import Q
 if TYPE_CHECKING:
     from accounts.models import User
 
-from accounts.errors import DisplayNameNotAllowed, DisplayNameTaken
+from accounts.errors import DisplayNameNotAllowed, DisplayNameTaken, DisplayNameTooLong
 
 # Scripts written together in one word (TR39's "highly restrictive" sets): not a mix that imitates anything.
 _SCRIPT_SETS = (
@@ -29,6 +29,8 @@ _SCRIPT_SETS = (
 )
 _NOT_A_SCRIPT = {"COMMON", "INHERITED", "UNKNOWN"}
 _SPACES = re.compile(r"\s+")
+# User.display_name's length: NFKC may lengthen a name (a ligature such as U+FDFA becomes 18 letters).
+DISPLAY_NAME_MAX_LENGTH = 150
 
 
 def normalise_name(text: str) -> str:
@@ -117,6 +119,8 @@ def check_display_name(name: str, *, user: "User | None" = None) -> str:
     name = normalise_name(name)
     if not name or (user is not None and name == user.display_name):
         return name
+    if len(name) > DISPLAY_NAME_MAX_LENGTH:
+        raise DisplayNameTooLong(field="display_name")
     if is_mixed_script(name):
         raise DisplayNameNotAllowed(field="display_name")
     if _taken(name_skeleton(name), user=user):

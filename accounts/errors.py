@@ -20,6 +20,11 @@ class DisplayNameTaken(Conflict):
     default_message = _("This name is too close to another user's name; please choose another one.")
 
 
+class DisplayNameTooLong(InvalidInput):
+    code = "display_name_too_long"
+    default_message = _("This name is too long once written in plain letters; please choose a shorter one.")
+
+
 class DisplayNameNotAllowed(InvalidInput):
     code = "display_name_not_allowed"
     default_message = _(

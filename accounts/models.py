@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.display_names import name_skeleton
+from accounts.display_names import DISPLAY_NAME_MAX_LENGTH, name_skeleton
 
 
 class Role(models.TextChoices):
@@ -47,7 +47,7 @@ MAX_DAILY_GOAL = 500
 
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     # BCP-47 tags of the languages the user writes in, e.g. ["en", "pt-BR"].
     languages = models.JSONField(_("languages"), default=list, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VOLUNTEER)

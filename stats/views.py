@@ -1,7 +1,7 @@
 """Pages of the stats app: the home page (landing or the volunteer's dashboard), leaderboard, personal stats."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -10,6 +10,7 @@ from accounts.models import TimeFrame
 from accounts.selectors import user_stats
 from accounts.services.profile import set_daily_goal
 from annotation.models import Task, TaskState
+from annotation.policies import can_act_on_task
 from core.errors import InvalidInput
 from stats import selectors
 from stats.forms import DailyGoalForm
@@ -59,11 +60,10 @@ def daily_goal(request: HttpRequest) -> HttpResponse:
 def task_done(request: HttpRequest, task_id) -> HttpResponse:
     """The acknowledgement of a task just sent (the task page loads it in place): points, link, progress."""
     task = get_object_or_404(
-        Task.objects.select_related("result_message", "message", "parent_message"),
-        pk=task_id,
-        user=request.user,
-        state=TaskState.DONE,
+        Task.objects.select_related("result_message", "message", "parent_message"), pk=task_id, state=TaskState.DONE
     )
+    if not can_act_on_task(request.user, task):
+        raise Http404  # as for a task that does not exist: another volunteer's tasks are not shown to exist
     return render(request, "stats/partials/task_done.html", {"done": selectors.task_done(user=request.user, task=task)})
 
 

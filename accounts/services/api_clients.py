@@ -5,7 +5,7 @@ import hashlib
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.display_names import check_display_name, normalise_name
+from accounts.display_names import DISPLAY_NAME_MAX_LENGTH, check_display_name, normalise_name
 from accounts.models import ApiClient, User
 from accounts.services.tokens import rotate_api_client_token
 from core.errors import Conflict, InvalidInput
@@ -27,7 +27,7 @@ def get_or_create_client_user(*, client: ApiClient, external_id: str, display_na
     """The client's user known by ``external_id``, created on first sight; a display name that differs from the
     one it has is checked as on the profile page (DisplayNameNotAllowed, DisplayNameTaken)."""
     user = User.objects.filter(api_client=client, external_id=external_id).first()
-    display_name = normalise_name(display_name)[:150]
+    display_name = normalise_name(display_name)[:DISPLAY_NAME_MAX_LENGTH]
     if user is not None and (not display_name or display_name == user.display_name):
         return user
     with transaction.atomic():

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.admin import UserChangeForm
 from accounts.display_names import check_display_name, is_mixed_script, name_skeleton, normalise_name
-from accounts.errors import DisplayNameNotAllowed, DisplayNameTaken
+from accounts.errors import DisplayNameNotAllowed, DisplayNameTaken, DisplayNameTooLong
 from accounts.models import User
 from accounts.services.api_clients import create_api_client
 from accounts.services.profile import update_profile
@@ -147,6 +147,16 @@ class TestEverySurface:
         assert response.context["form"].errors["display_name"] == [str(DisplayNameTaken.default_message)]
         response = client.post(reverse("profile"), {"display_name": f"p{CYRILLIC_A}ypal"})
         assert response.context["form"].errors["display_name"] == [str(DisplayNameNotAllowed.default_message)]
+
+    def test_a_name_that_plain_letters_make_too_long_is_a_form_error_not_a_500(self, client):
+        # 10 characters under the form's limit of 150; NFKC writes U+FDFA as 18 letters, 180 in all.
+        user = UserFactory(display_name="Before")
+        client.force_login(user)
+        response = client.post(reverse("profile"), {"display_name": "\ufdfa" * 10})
+        assert response.status_code == 200
+        assert response.context["form"].errors["display_name"] == [str(DisplayNameTooLong.default_message)]
+        user.refresh_from_db()
+        assert user.display_name == "Before"
 
     def test_api_client_name_header_follows_the_same_rule(self):
         UserFactory(display_name="Alice")

@@ -93,24 +93,22 @@ def request_export(
     return job
 
 
-def enqueue_export(*, job_id: uuid.UUID) -> None:
-    """Hand the job to the workers; while the broker is away it stays queued for ``requeue_exports``."""
-    if enqueue(jobs.run_export, str(job_id)):
-        ExportJob.objects.filter(pk=job_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+def enqueue_export(*, job_id: uuid.UUID) -> bool:
+    """Hand the job to the workers; while the broker is away it stays queued for ``requeue_exports`` (False)."""
+    if not enqueue(jobs.run_export, str(job_id)):
+        return False
+    ExportJob.objects.filter(pk=job_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    return True
 
 
 def requeue_exports(*, now: datetime | None = None) -> int:
     """Hand to the workers the queued jobs that never reached them (the broker was down when they were
-    requested); returns how many were sent. Release jobs are run by their release's build."""
+    requested); returns how many reached them. Release jobs are run by their release's build."""
     now = now or timezone.now()
     lost = ExportJob.objects.filter(
         state=JobState.QUEUED, enqueued_at__isnull=True, release__isnull=True, created_at__lte=now - REQUEUE_AFTER
     )
-    sent = 0
-    for job_id in list(lost.values_list("pk", flat=True)[:EXPIRY_BATCH]):
-        enqueue_export(job_id=job_id)
-        sent += 1
-    return sent
+    return sum(enqueue_export(job_id=job_id) for job_id in list(lost.values_list("pk", flat=True)[:EXPIRY_BATCH]))
 
 
 def job_file_name(job: ExportJob) -> str:
